@@ -1,0 +1,32 @@
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+
+const layerRule = (message) => ({
+  "no-restricted-imports": [
+    "error",
+    {
+      patterns: [
+        { group: ["@/app/*", "@/components/*", "@/inngest/functions/*"], message },
+      ],
+    },
+  ],
+});
+
+const config = [
+  { ignores: [".next/**", "node_modules/**", "data/**", ".data/**", "test-results/**", "playwright-report/**", "bench-results/**", "db/migrations/**", "next-env.d.ts"] },
+  ...nextVitals,
+  ...nextTs,
+  {
+    files: ["**/*.ts", "**/*.tsx"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+    },
+  },
+  // Imports flow one way (house style rule 1): lib/ and db/ never reach up into the app or the UI.
+  { files: ["lib/**", "db/**"], rules: layerRule("lib/ and db/ must not import app/, components/ or inngest functions.") },
+];
+
+export default config;
