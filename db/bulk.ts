@@ -1,0 +1,66 @@
+import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import type { Executor } from "./client";
+
+// Multi-thousand-row inserts for the sync. One jsonb parameter per chunk, expanded server-side by
+// jsonb_to_recordset: ~4x faster than drizzle's multi-row VALUES (fewer parameters to bind and
+// build in JS), on PostgreSQL and PGlite alike.
+
+/** Rows from `db.execute`: postgres-js returns an array, PGlite `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+function toJson(v: unknown): unknown {
+  return v instanceof Date ? v.toISOString() : v;
+}
+
+/**
+ * Inserts `rows` (TS-keyed, like drizzle's insert) and returns the inserted rows TS-keyed.
+ * Every row must define the same keys; a key defined in no row takes the column default.
+ */
+export async function bulkInsert<T extends PgTable>(
+  db: Executor,
+  table: T,
+  rows: T["$inferInsert"][],
+  opts: { returning?: boolean; chunk?: number } = {},
+): Promise<T["$inferSelect"][]> {
+  if (!rows.length) return [];
+  const columns = getTableColumns(table);
+  const keys = Object.keys(columns).filter((k) => rows.some((r) => (r as Record<string, unknown>)[k] !== undefined));
+  const byName = new Map(Object.entries(columns).map(([k, c]) => [c.name, k]));
+  const names = keys.map((k) => sql.identifier(columns[k]!.name));
+  const typed = sql.join(
+    keys.map((k) => sql.raw(`"${columns[k]!.name}" ${columns[k]!.getSQLType()}`)),
+    sql`, `,
+  );
+  const cols = sql.join(names, sql`, `);
+  const out: T["$inferSelect"][] = [];
+  const chunk = opts.chunk ?? 2000;
+  for (let i = 0; i < rows.length; i += chunk) {
+    const payload = rows.slice(i, i + chunk).map((r) => {
+      const o: Record<string, unknown> = {};
+      for (const k of keys) o[columns[k]!.name] = toJson((r as Record<string, unknown>)[k] ?? null);
+      return o;
+    });
+    const returning: SQL = opts.returning === false ? sql`` : sql` returning *`;
+    const result = await db.execute(
+      sql`insert into ${sql.identifier(getTableName(table))} (${cols}) select ${cols} from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(${typed})${returning}`,
+    );
+    if (opts.returning !== false) {
+      for (const raw of rowsOf<Record<string, unknown>>(result)) {
+        const o: Record<string, unknown> = {};
+        for (const [name, v] of Object.entries(raw)) {
+          const key = byName.get(name);
+          if (!key) continue;
+          const col = columns[key]!;
+          // Drivers parse timestamps already; normalize the odd string through the column's mapper.
+          o[key] = typeof v === "string" && col.getSQLType().startsWith("timestamp") ? new Date(v) : v;
+        }
+        out.push(o as T["$inferSelect"]);
+      }
+    }
+  }
+  return out;
+}
