@@ -1,0 +1,100 @@
+import { count, inArray } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { CHANGE_ACTIONS, objectChanges, type ChangeAction } from "@/db/schema";
+import { authorize } from "@/lib/auth/permissions";
+import { NotFoundError } from "@/lib/errors";
+import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
+import type { ServiceContext } from "../context";
+
+// NetBox's ObjectChange (SPEC §7), read side: the Changelog tabs and /api/core/object-changes/.
+
+export interface ObjectChangeRecord {
+  id: number;
+  display: string;
+  time: Date;
+  user: { id: number; name: string; display: string } | null;
+  user_name: string;
+  request_id: string;
+  action: ChangeAction;
+  changed_object_type: string;
+  changed_object_id: number;
+  object_repr: string;
+  prechange_data: Record<string, unknown> | null;
+  postchange_data: Record<string, unknown> | null;
+  sync_run: number | null;
+}
+
+export const objectChangeListSpec: ListSpec = {
+  id: objectChanges.id,
+  filters: {
+    id: { expr: objectChanges.id, kind: "int" },
+    time: { expr: objectChanges.time, kind: "datetime" },
+    user_id: { expr: objectChanges.userId, kind: "fk" },
+    user_name: { expr: objectChanges.userName, kind: "string" },
+    request_id: { expr: objectChanges.requestId, kind: "string" },
+    action: { expr: objectChanges.action, kind: "enum", values: CHANGE_ACTIONS },
+    changed_object_type: { expr: objectChanges.changedObjectType, kind: "string" },
+    changed_object_id: { expr: objectChanges.changedObjectId, kind: "int" },
+    object_repr: { expr: objectChanges.objectRepr, kind: "string" },
+    sync_run_id: { expr: objectChanges.syncRunId, kind: "fk" },
+  },
+  ordering: { id: objectChanges.id, time: objectChanges.time, user_name: objectChanges.userName, action: objectChanges.action },
+  defaultOrdering: ["-time", "-id"],
+  search: [objectChanges.objectRepr, objectChanges.userName],
+};
+
+function toRecord(r: typeof objectChanges.$inferSelect): ObjectChangeRecord {
+  return {
+    id: r.id,
+    display: `${r.objectRepr} ${r.action}d by ${r.userName}`,
+    time: r.time,
+    user: r.userId === null ? null : { id: r.userId, name: r.userName, display: r.userName },
+    user_name: r.userName,
+    request_id: r.requestId,
+    action: r.action,
+    changed_object_type: r.changedObjectType,
+    changed_object_id: r.changedObjectId,
+    object_repr: r.objectRepr,
+    prechange_data: r.prechangeData ?? null,
+    postchange_data: r.postchangeData ?? null,
+    sync_run: r.syncRunId,
+  };
+}
+
+async function load(db: Executor, ids: number[]): Promise<ObjectChangeRecord[]> {
+  if (!ids.length) return [];
+  const rows = await db.select().from(objectChanges).where(inArray(objectChanges.id, ids));
+  return rows.map(toRecord);
+}
+
+export async function listObjectChanges(ctx: ServiceContext, input: ListInput = {}): Promise<Page<ObjectChangeRecord>> {
+  authorize(ctx.actor, "inventory.read");
+  const where = buildWhere(objectChangeListSpec, input);
+  const limit = clampLimit(input.limit);
+  const offset = Math.max(0, input.offset ?? 0);
+  const [totals, idRows] = await Promise.all([
+    ctx.db.select({ n: count() }).from(objectChanges).where(where),
+    ctx.db
+      .select({ id: objectChanges.id })
+      .from(objectChanges)
+      .where(where)
+      .orderBy(...buildOrderBy(objectChangeListSpec, input.ordering))
+      .limit(limit)
+      .offset(offset),
+  ]);
+  const recs = await load(ctx.db, idRows.map((r) => r.id));
+  const byId = new Map(recs.map((r) => [r.id, r]));
+  return {
+    count: Number(totals[0]?.n ?? 0),
+    limit,
+    offset,
+    results: idRows.map((r) => byId.get(r.id)).filter((r): r is ObjectChangeRecord => !!r),
+  };
+}
+
+export async function getObjectChange(ctx: ServiceContext, id: number): Promise<ObjectChangeRecord> {
+  authorize(ctx.actor, "inventory.read");
+  const [rec] = Number.isSafeInteger(id) && id > 0 && id <= 2147483647 ? await load(ctx.db, [id]) : [];
+  if (!rec) throw new NotFoundError("change", id);
+  return rec;
+}

@@ -1,0 +1,390 @@
+import { and, count, eq, inArray, ne, type SQL } from "drizzle-orm";
+import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { z } from "zod";
+import type { Executor } from "@/db/client";
+import { authorize, type Permission } from "@/lib/auth/permissions";
+import { AppError, NotFoundError, ValidationError, addFieldError, type FieldErrors } from "@/lib/errors";
+import { OBJECT_TYPES, type ObjectType } from "@/lib/object-types";
+import { zodToFieldErrors } from "@/lib/validation/zod-errors";
+import { recordChanges, type ChangeInput } from "./changelog/record";
+import { withTransaction, type ServiceContext } from "./context";
+import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "./list";
+
+// The service layer's shared machinery (house style rules 2-3): every object type declares a
+// CrudDefinition and gets list / get / create / update / delete with validation as field errors,
+// permission checks, and exactly one change-log entry per write in the same transaction.
+
+/** A brief reference to another object, as records nest them (NetBox's nested brief serializer). */
+export interface Ref {
+  id: number;
+  name: string;
+  display: string;
+  slug?: string;
+}
+
+export interface BaseRecord {
+  id: number;
+  display: string;
+}
+
+type Shape = Record<string, unknown>;
+
+export interface CrudDefinition<R extends BaseRecord> {
+  objectType: ObjectType;
+  table: PgTable;
+  idColumn: AnyPgColumn;
+  list: ListSpec;
+  schemas: {
+    /** POST: the whole object; omitted optional fields take `defaults`. */
+    create: z.ZodType<Shape>;
+    /** PUT: validated like create (SPEC §6); may differ for write-only secrets ("absent keeps"). */
+    replace: z.ZodType<Shape>;
+    /** PATCH: every field optional. */
+    patch: z.ZodType<Shape>;
+  };
+  defaults: Shape;
+  /** Table rows → full records (with nested refs), same order. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  hydrate(db: Executor, rows: any[]): Promise<R[]>;
+  /** The change-log representation: flat fields, references as ids, no secrets. */
+  snapshot(rec: R): Record<string, unknown>;
+  /** Cross-field, reference and uniqueness checks on the merged state; `current` is null on create. */
+  validate?(ctx: ServiceContext, input: Shape, current: R | null): Promise<FieldErrors>;
+  /** Column values to insert or update from validated input. */
+  toValues(ctx: ServiceContext, input: Shape, current: R | null): Promise<Record<string, unknown>>;
+  /** Writes beyond the row itself (many-to-many lists). */
+  afterWrite?(ctx: ServiceContext, id: number, input: Shape, current: R | null): Promise<void>;
+  /** Before a delete: clear references to the object, recording those changes too. */
+  beforeDelete?(ctx: ServiceContext, rec: R): Promise<void>;
+  /** Objects that reference this type and must be updated (and change-logged) when it is deleted. */
+  referencedBy?: () => ReverseRef[];
+  /** Database constraint name → the field error it means (a race past validate). */
+  constraints?: Record<string, { field: string; message: string }>;
+  permissions?: { read: Permission; write: Permission };
+}
+
+/**
+ * A reference from another type to this one. On delete, the referencing objects are updated
+ * (set null / removed from a list) and each gets its own change-log entry (SPEC §2.4).
+ */
+export interface ReverseRef {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  service: CrudService<any>;
+  owners(ctx: ServiceContext, ids: number[]): Promise<number[]>;
+  clear(ctx: ServiceContext, ids: number[]): Promise<void>;
+}
+
+/** A nullable foreign key column on another table; `key` is the column's property name. */
+export function fkReverseRef(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  service: CrudService<any>,
+  table: PgTable,
+  ownerId: AnyPgColumn,
+  column: AnyPgColumn,
+  key: string,
+  extra: Record<string, unknown> = {},
+): ReverseRef {
+  return {
+    service,
+    async owners(ctx, ids) {
+      const rows = await ctx.db.select({ id: ownerId }).from(table).where(inArray(column, ids));
+      return rows.map((r) => r.id as number);
+    },
+    async clear(ctx, ids) {
+      await ctx.db.update(table).set({ [key]: null, ...extra }).where(inArray(column, ids));
+    },
+  };
+}
+
+/** A row in a many-to-many join table. */
+export function m2mReverseRef(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  service: CrudService<any>,
+  joinTable: PgTable,
+  ownerColumn: AnyPgColumn,
+  targetColumn: AnyPgColumn,
+): ReverseRef {
+  return {
+    service,
+    async owners(ctx, ids) {
+      const rows = await ctx.db.selectDistinct({ id: ownerColumn }).from(joinTable).where(inArray(targetColumn, ids));
+      return rows.map((r) => r.id as number);
+    },
+    async clear(ctx, ids) {
+      await ctx.db.delete(joinTable).where(inArray(targetColumn, ids));
+    },
+  };
+}
+
+async function clearReverseRefs(ctx: ServiceContext, refs: ReverseRef[], ids: number[]): Promise<void> {
+  for (const ref of refs) {
+    const ownerIds = await ref.owners(ctx, ids);
+    if (!ownerIds.length) {
+      continue;
+    }
+    const def = ref.service.definition;
+    const before = new Map((await ref.service.load(ctx.db, ownerIds)).map((r: BaseRecord) => [r.id, r]));
+    await ref.clear(ctx, ids);
+    const after = await ref.service.load(ctx.db, ownerIds);
+    await recordChanges(
+      ctx,
+      after.map((rec: BaseRecord) => ({
+        action: "update" as const,
+        objectType: def.objectType,
+        objectId: rec.id,
+        repr: rec.display,
+        pre: before.has(rec.id) ? def.snapshot(before.get(rec.id)) : null,
+        post: def.snapshot(rec),
+      })),
+    );
+  }
+}
+
+export interface CrudService<R extends BaseRecord> {
+  definition: CrudDefinition<R>;
+  /** Full records for the given ids, in any order (no permission check: internal use). */
+  load(db: Executor, ids: number[]): Promise<R[]>;
+  list(ctx: ServiceContext, input?: ListInput): Promise<Page<R>>;
+  get(ctx: ServiceContext, id: number): Promise<R | null>;
+  getOrThrow(ctx: ServiceContext, id: number): Promise<R>;
+  create(ctx: ServiceContext, input: unknown): Promise<R>;
+  /** PUT when `partial` is false, PATCH when true. */
+  update(ctx: ServiceContext, id: number, input: unknown, opts?: { partial?: boolean }): Promise<R>;
+  delete(ctx: ServiceContext, id: number): Promise<void>;
+  bulkDelete(ctx: ServiceContext, ids: number[]): Promise<number>;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+export function parseInput(schema: z.ZodType<Shape>, input: unknown): Shape {
+  if (!isPlainObject(input)) {
+    throw new ValidationError({ non_field_errors: ["Invalid data. Expected a JSON object."] });
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(zodToFieldErrors(result.error));
+  return result.data;
+}
+
+/** Postgres errors arrive wrapped (DrizzleQueryError → cause); find the constraint behind one. */
+export function pgConstraintError(err: unknown): { code: string; constraint?: string } | null {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const o = e as { code?: unknown; constraint_name?: unknown; constraint?: unknown; cause?: unknown };
+    if (typeof o.code === "string" && /^23\d{3}$/.test(o.code)) {
+      const constraint = (o.constraint_name ?? o.constraint) as string | undefined;
+      return { code: o.code, constraint };
+    }
+    e = o.cause;
+  }
+  return null;
+}
+
+function translateDbError(def: CrudDefinition<BaseRecord>, err: unknown): never {
+  const pg = pgConstraintError(err);
+  if (pg) {
+    const mapped = pg.constraint ? def.constraints?.[pg.constraint] : undefined;
+    if (mapped) throw new ValidationError({ [mapped.field]: [mapped.message] });
+    const generic =
+      pg.code === "23503"
+        ? "A referenced object does not exist (it may just have been deleted)."
+        : "This change conflicts with existing data.";
+    throw new ValidationError({ non_field_errors: [generic] });
+  }
+  throw err;
+}
+
+/** Fails with a field error when another row already has this value (SPEC: a duplicate name is a field error). */
+export async function checkUnique(
+  ctx: ServiceContext,
+  errors: FieldErrors,
+  opts: { table: PgTable; idColumn: AnyPgColumn; where: SQL | undefined; excludeId: number | null; field: string; message: string },
+): Promise<void> {
+  if (!opts.where) return;
+  const cond = opts.excludeId === null ? opts.where : and(opts.where, ne(opts.idColumn, opts.excludeId));
+  const rows = await ctx.db.select({ id: opts.idColumn }).from(opts.table).where(cond).limit(1);
+  if (rows.length) addFieldError(errors, opts.field, opts.message);
+}
+
+/** Fails with a field error when a referenced id does not exist (SPEC §6: `{"site": […]}`, never 404). */
+export async function checkRefExists(
+  ctx: ServiceContext,
+  errors: FieldErrors,
+  opts: { table: PgTable; idColumn: AnyPgColumn; id: number | null | undefined; field: string; label: string },
+): Promise<void> {
+  if (opts.id === null || opts.id === undefined) return;
+  const rows = await ctx.db.select({ id: opts.idColumn }).from(opts.table).where(eq(opts.idColumn, opts.id)).limit(1);
+  if (!rows.length) addFieldError(errors, opts.field, `Invalid id “${opts.id}”: no ${opts.label} with this id exists.`);
+}
+
+export async function checkRefsExist(
+  ctx: ServiceContext,
+  errors: FieldErrors,
+  opts: { table: PgTable; idColumn: AnyPgColumn; ids: number[] | undefined; field: string; label: string },
+): Promise<void> {
+  if (!opts.ids?.length) return;
+  const unique = [...new Set(opts.ids)];
+  const rows = await ctx.db.select({ id: opts.idColumn }).from(opts.table).where(inArray(opts.idColumn, unique));
+  const found = new Set(rows.map((r) => r.id as number));
+  for (const id of unique) {
+    if (!found.has(id)) addFieldError(errors, opts.field, `Invalid id “${id}”: no ${opts.label} with this id exists.`);
+  }
+}
+
+export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>): CrudService<R> {
+  const perms = def.permissions ?? { read: "inventory.read", write: "inventory.write" };
+  const label = OBJECT_TYPES[def.objectType].label;
+
+  async function load(db: Executor, ids: number[]): Promise<R[]> {
+    if (!ids.length) return [];
+    return def.hydrate(db, await db.select().from(def.table).where(inArray(def.idColumn, ids)));
+  }
+
+  async function loadOne(db: Executor, id: number): Promise<R | null> {
+    if (!Number.isSafeInteger(id) || id <= 0 || id > 2147483647) return null;
+    const [rec] = await load(db, [id]);
+    return rec ?? null;
+  }
+
+  async function write(ctx: ServiceContext, input: Shape, current: R | null): Promise<R> {
+    const errors = (await def.validate?.(ctx, input, current)) ?? {};
+    if (Object.keys(errors).length) throw new ValidationError(errors);
+    const values = await def.toValues(ctx, input, current);
+    let id: number;
+    if (current) {
+      id = current.id;
+      if (Object.keys(values).length) {
+        await ctx.db.update(def.table).set(values).where(eq(def.idColumn, id));
+      }
+    } else {
+      const [row] = (await ctx.db.insert(def.table).values(values).returning({ id: def.idColumn })) as { id: number }[];
+      id = row!.id;
+    }
+    await def.afterWrite?.(ctx, id, input, current);
+    const rec = await loadOne(ctx.db, id);
+    if (!rec) throw new AppError("internal", `${label} ${id} vanished during the write`);
+    const change: ChangeInput = {
+      action: current ? "update" : "create",
+      objectType: def.objectType,
+      objectId: id,
+      repr: rec.display,
+      pre: current ? def.snapshot(current) : null,
+      post: def.snapshot(rec),
+    };
+    await recordChanges(ctx, [change]);
+    return rec;
+  }
+
+  async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      return translateDbError(def as unknown as CrudDefinition<BaseRecord>, err);
+    }
+  }
+
+  return {
+    definition: def,
+    load,
+
+    async list(ctx, input = {}) {
+      authorize(ctx.actor, perms.read);
+      const where = buildWhere(def.list, input);
+      const limit = clampLimit(input.limit);
+      const offset = Math.max(0, Math.floor(input.offset ?? 0));
+      const [totals, rows] = await Promise.all([
+        ctx.db.select({ n: count() }).from(def.table).where(where),
+        ctx.db
+          .select()
+          .from(def.table)
+          .where(where)
+          .orderBy(...buildOrderBy(def.list, input.ordering))
+          .limit(limit)
+          .offset(offset),
+      ]);
+      return { count: Number(totals[0]?.n ?? 0), limit, offset, results: await def.hydrate(ctx.db, rows) };
+    },
+
+    async get(ctx, id) {
+      authorize(ctx.actor, perms.read);
+      return loadOne(ctx.db, id);
+    },
+
+    async getOrThrow(ctx, id) {
+      authorize(ctx.actor, perms.read);
+      const rec = await loadOne(ctx.db, id);
+      if (!rec) throw new NotFoundError(label, id);
+      return rec;
+    },
+
+    async create(ctx, input) {
+      authorize(ctx.actor, perms.write);
+      const parsed = parseInput(def.schemas.create, isPlainObject(input) ? { ...def.defaults, ...input } : input);
+      return guarded(() => withTransaction(ctx, (tx) => write(tx, parsed, null)));
+    },
+
+    async update(ctx, id, input, opts = {}) {
+      authorize(ctx.actor, perms.write);
+      const schema = opts.partial ? def.schemas.patch : def.schemas.replace;
+      const body = !opts.partial && isPlainObject(input) ? { ...def.defaults, ...input } : input;
+      const parsed = parseInput(schema, body);
+      return guarded(() =>
+        withTransaction(ctx, async (tx) => {
+          const current = await loadOne(tx.db, id);
+          if (!current) throw new NotFoundError(label, id);
+          return write(tx, parsed, current);
+        }),
+      );
+    },
+
+    async delete(ctx, id) {
+      authorize(ctx.actor, perms.write);
+      await guarded(() =>
+        withTransaction(ctx, async (tx) => {
+          const current = await loadOne(tx.db, id);
+          if (!current) throw new NotFoundError(label, id);
+          await def.beforeDelete?.(tx, current);
+          await clearReverseRefs(tx, def.referencedBy?.() ?? [], [id]);
+          await tx.db.delete(def.table).where(eq(def.idColumn, id));
+          await recordChanges(tx, [
+            { action: "delete", objectType: def.objectType, objectId: id, repr: current.display, pre: def.snapshot(current), post: null },
+          ]);
+        }),
+      );
+    },
+
+    async bulkDelete(ctx, ids) {
+      authorize(ctx.actor, perms.write);
+      const unique = [...new Set(ids)].filter((id) => Number.isSafeInteger(id) && id > 0 && id <= 2147483647);
+      if (!unique.length) return 0;
+      return guarded(() =>
+        withTransaction(ctx, async (tx) => {
+          const recs = await load(tx.db, unique);
+          if (!recs.length) return 0;
+          for (const rec of recs) await def.beforeDelete?.(tx, rec);
+          await clearReverseRefs(tx, def.referencedBy?.() ?? [], recs.map((r) => r.id));
+          await tx.db.delete(def.table).where(inArray(def.idColumn, recs.map((r) => r.id)));
+          await recordChanges(
+            tx,
+            recs.map((rec) => ({
+              action: "delete" as const,
+              objectType: def.objectType,
+              objectId: rec.id,
+              repr: rec.display,
+              pre: def.snapshot(rec),
+              post: null,
+            })),
+          );
+          return recs.length;
+        }),
+      );
+    },
+  };
+}
+
+/** Timestamps as ISO strings in snapshots and API output. */
+export function iso(d: Date | null | undefined): string | null {
+  return d ? d.toISOString() : null;
+}

@@ -1,0 +1,248 @@
+import { and, asc, desc, eq, gt, gte, ilike, inArray, isNotNull, isNull, lt, lte, ne, not, notInArray, or, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { addFieldError, ValidationError, type FieldErrors } from "@/lib/errors";
+
+// NetBox-style list queries (SPEC §6): field filters (repeatable = OR), lookups, `q`, ordering,
+// limit/offset. One implementation for every object type; each type declares a ListSpec.
+
+export type FilterKind = "string" | "int" | "fk" | "bool" | "enum" | "datetime";
+type Expr = AnyPgColumn | SQL;
+
+export interface FilterDef {
+  expr: Expr;
+  kind: FilterKind;
+  /** Allowed values for enum filters. */
+  values?: readonly string[];
+}
+
+export interface ListSpec {
+  filters: Record<string, FilterDef>;
+  /** Sortable fields (API `ordering`, UI `sort`). */
+  ordering: Record<string, Expr>;
+  defaultOrdering: string[];
+  /** Columns `q` searches (case-insensitive substring). */
+  search: Expr[];
+  /** The table's id column: the final tie-breaker so pages are stable. */
+  id: AnyPgColumn;
+}
+
+export interface ListInput {
+  q?: string;
+  /** `name`, `name__ic`, `site_id__n` … → values; several values mean OR. */
+  filters?: Record<string, string[]>;
+  ordering?: string[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface Page<T> {
+  count: number;
+  limit: number;
+  offset: number;
+  results: T[];
+}
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1000;
+
+const LOOKUPS: Record<FilterKind, readonly string[]> = {
+  string: ["exact", "n", "ic", "nic", "ie", "nie", "isw", "nisw", "iew", "niew", "isnull", "empty"],
+  int: ["exact", "n", "lt", "lte", "gt", "gte", "isnull"],
+  fk: ["exact", "n", "isnull"],
+  bool: ["exact", "isnull"],
+  enum: ["exact", "n", "isnull"],
+  datetime: ["exact", "lt", "lte", "gt", "gte", "isnull"],
+};
+
+/** Query keys that are not filters. */
+export const RESERVED_PARAMS = new Set([
+  "q",
+  "limit",
+  "offset",
+  "ordering",
+  "brief",
+  "format",
+  "export",
+  "sort",
+  "page",
+  "per_page",
+  "fields",
+  "omit",
+  "_",
+]);
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function parseBool(v: string): boolean | null {
+  const s = v.toLowerCase();
+  if (["true", "1", "yes", "on"].includes(s)) return true;
+  if (["false", "0", "no", "off"].includes(s)) return false;
+  return null;
+}
+
+function parseValue(def: FilterDef, raw: string, key: string, errors: FieldErrors): unknown {
+  switch (def.kind) {
+    case "int":
+    case "fk": {
+      if (!/^-?\d{1,15}$/.test(raw.trim())) {
+        addFieldError(errors, key, `“${raw}” is not a valid integer.`);
+        return undefined;
+      }
+      return Number(raw.trim());
+    }
+    case "bool": {
+      const b = parseBool(raw);
+      if (b === null) addFieldError(errors, key, `“${raw}” is not a valid boolean (use true or false).`);
+      return b ?? undefined;
+    }
+    case "enum": {
+      if (def.values && !def.values.includes(raw)) {
+        addFieldError(errors, key, `Select a valid choice. ${raw} is not one of the available choices (${def.values.join(", ")}).`);
+        return undefined;
+      }
+      return raw;
+    }
+    case "datetime": {
+      const d = new Date(raw);
+      if (Number.isNaN(d.getTime())) {
+        addFieldError(errors, key, `“${raw}” is not a valid date/time.`);
+        return undefined;
+      }
+      return d;
+    }
+    default:
+      return raw;
+  }
+}
+
+function condition(def: FilterDef, lookup: string, values: unknown[]): SQL | undefined {
+  const e = def.expr as AnyPgColumn;
+  const anyOf = (f: (v: unknown) => SQL | undefined) => or(...values.map(f));
+  switch (lookup) {
+    case "exact":
+      return values.length === 1 ? eq(e, values[0]) : inArray(e, values);
+    case "n":
+      return or(isNull(e), notInArray(e, values));
+    case "ic":
+      return anyOf((v) => ilike(e, `%${escapeLike(String(v))}%`));
+    case "nic":
+      return and(...values.map((v) => not(ilike(e, `%${escapeLike(String(v))}%`))));
+    case "ie":
+      return anyOf((v) => ilike(e, escapeLike(String(v))));
+    case "nie":
+      return and(...values.map((v) => not(ilike(e, escapeLike(String(v))))));
+    case "isw":
+      return anyOf((v) => ilike(e, `${escapeLike(String(v))}%`));
+    case "nisw":
+      return and(...values.map((v) => not(ilike(e, `${escapeLike(String(v))}%`))));
+    case "iew":
+      return anyOf((v) => ilike(e, `%${escapeLike(String(v))}`));
+    case "niew":
+      return and(...values.map((v) => not(ilike(e, `%${escapeLike(String(v))}`))));
+    case "lt":
+      return anyOf((v) => lt(e, v));
+    case "lte":
+      return anyOf((v) => lte(e, v));
+    case "gt":
+      return anyOf((v) => gt(e, v));
+    case "gte":
+      return anyOf((v) => gte(e, v));
+    case "empty":
+      return anyOf((v) => (v ? or(isNull(e), eq(e, "")) : and(isNotNull(e), ne(e, ""))));
+    case "isnull":
+      return anyOf((v) => (v ? isNull(e) : isNotNull(e)));
+    default:
+      return undefined;
+  }
+}
+
+/** Builds the WHERE clause; invalid filter values are field errors (400), unknown keys are ignored as NetBox does. */
+export function buildWhere(spec: ListSpec, input: ListInput): SQL | undefined {
+  const errors: FieldErrors = {};
+  const parts: (SQL | undefined)[] = [];
+  for (const [key, rawValues] of Object.entries(input.filters ?? {})) {
+    if (RESERVED_PARAMS.has(key) || rawValues.length === 0) continue;
+    const sep = key.lastIndexOf("__");
+    let base = key;
+    let lookup = "exact";
+    if (sep > 0 && !spec.filters[key]) {
+      base = key.slice(0, sep);
+      lookup = key.slice(sep + 2);
+    }
+    const def = spec.filters[base];
+    if (!def) continue;
+    if (!LOOKUPS[def.kind].includes(lookup)) {
+      addFieldError(errors, key, `Unsupported lookup “${lookup}” for this field.`);
+      continue;
+    }
+    if (lookup === "isnull" || lookup === "empty") {
+      const bools = rawValues.map((v) => parseBool(v));
+      if (bools.some((b) => b === null)) {
+        addFieldError(errors, key, "Enter true or false.");
+        continue;
+      }
+      parts.push(condition(def, lookup, bools));
+      continue;
+    }
+    // `site_id=null` selects objects without a site (NetBox habit).
+    const nulls = def.kind === "fk" && rawValues.some((v) => v === "null");
+    const values = rawValues.filter((v) => !(nulls && v === "null")).map((v) => parseValue(def, v, key, errors));
+    if (values.some((v) => v === undefined)) continue;
+    const cond = values.length ? condition(def, lookup, values) : undefined;
+    if (nulls) parts.push(lookup === "n" ? and(isNotNull(def.expr as AnyPgColumn), cond) : or(isNull(def.expr as AnyPgColumn), cond));
+    else parts.push(cond);
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const q = input.q?.trim();
+  if (q) parts.push(or(...spec.search.map((col) => ilike(col as AnyPgColumn, `%${escapeLike(q)}%`))));
+  const defined = parts.filter((p): p is SQL => p !== undefined);
+  return defined.length ? and(...defined) : undefined;
+}
+
+export function buildOrderBy(spec: ListSpec, ordering: string[] | undefined): SQL[] {
+  const fields = (ordering ?? []).flatMap((o) => o.split(",")).map((o) => o.trim()).filter(Boolean);
+  const chosen = fields.filter((f) => spec.ordering[f.replace(/^-/, "")]);
+  const list = chosen.length ? chosen : spec.defaultOrdering;
+  const out: SQL[] = [];
+  for (const f of list) {
+    const descending = f.startsWith("-");
+    const expr = spec.ordering[f.replace(/^-/, "")];
+    if (!expr) continue;
+    out.push(descending ? sql`${desc(expr as AnyPgColumn)} nulls last` : sql`${asc(expr as AnyPgColumn)} nulls last`);
+  }
+  out.push(asc(spec.id) as SQL);
+  return out;
+}
+
+/** NetBox clamps limit to MAX_PAGE_SIZE and treats limit=0 as "the largest page". */
+export function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit) || limit < 0) return DEFAULT_LIMIT;
+  if (limit === 0) return MAX_LIMIT;
+  return Math.min(Math.floor(limit), MAX_LIMIT);
+}
+
+/** Reads a ListInput from a query string (API and UI share it). */
+export function listInputFromSearchParams(params: URLSearchParams, opts: { sortParam?: string } = {}): ListInput {
+  const filters: Record<string, string[]> = {};
+  for (const [k, v] of params) {
+    if (RESERVED_PARAMS.has(k)) continue;
+    (filters[k] ??= []).push(v);
+  }
+  const errors: FieldErrors = {};
+  const int = (name: string): number | undefined => {
+    const raw = params.get(name);
+    if (raw === null || raw === "") return undefined;
+    if (!/^\d{1,9}$/.test(raw)) {
+      addFieldError(errors, name, "Enter a whole number.");
+      return undefined;
+    }
+    return Number(raw);
+  };
+  const limit = int("limit");
+  const offset = int("offset");
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const ordering = params.getAll(opts.sortParam ?? "ordering");
+  return { q: params.get("q") ?? undefined, filters, ordering: ordering.length ? ordering : undefined, limit, offset };
+}

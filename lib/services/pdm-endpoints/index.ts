@@ -1,0 +1,330 @@
+import { and, count, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import type { Executor } from "@/db/client";
+import {
+  pbsServers,
+  pdmEndpointPbsServers,
+  pdmEndpointProxmoxEndpoints,
+  pdmEndpoints,
+  pdmRemotes,
+  proxmoxEndpoints,
+  sites,
+  tenants,
+} from "@/db/schema";
+import { authorize } from "@/lib/auth/permissions";
+import { getSecretBox } from "@/lib/crypto/secrets";
+import { NotFoundError, type FieldErrors } from "@/lib/errors";
+import { zDescription, zFingerprint, zHost, zName, zPort, zRefId, zTokenId } from "@/lib/validation/fields";
+import {
+  checkRefExists,
+  checkRefsExist,
+  checkUnique,
+  createCrudService,
+  iso,
+  type BaseRecord,
+  type CrudService,
+  type Ref,
+} from "../crud";
+import type { ServiceContext } from "../context";
+import { loadRefs, refOrNull } from "../refs";
+
+// PDM endpoints (SPEC §2.1): one PDM server, its API token (secret stored encrypted, never read
+// back), TLS settings, and the Proxmox endpoints / PBS servers the operator declares it manages.
+
+export interface PdmEndpointRecord extends BaseRecord {
+  name: string;
+  host: string;
+  port: number;
+  token_id: string;
+  has_token_secret: boolean;
+  fingerprint: string | null;
+  verify_ssl: boolean;
+  allow_writes: boolean;
+  timeout_seconds: number;
+  enabled: boolean;
+  version: string | null;
+  last_seen_at: Date | null;
+  last_error: string | null;
+  site: Ref | null;
+  tenant: Ref | null;
+  proxmox_endpoints: Ref[];
+  pbs_servers: Ref[];
+  remote_count: number;
+  description: string;
+  created: Date;
+  last_updated: Date;
+}
+
+const zSecret = z
+  .string("Enter the token secret.")
+  .min(1, "This field may not be blank.")
+  .max(512, "Ensure this field has no more than 512 characters.");
+const zIdList = z.array(zRefId, "Expected a list of object ids.").max(1000);
+
+const shape = {
+  name: zName,
+  host: zHost,
+  port: zPort,
+  token_id: zTokenId,
+  token_secret: zSecret,
+  fingerprint: zFingerprint,
+  verify_ssl: z.boolean("Expected a boolean."),
+  allow_writes: z.boolean("Expected a boolean."),
+  timeout_seconds: z
+    .number("Enter a whole number between 1 and 600.")
+    .int("Enter a whole number between 1 and 600.")
+    .min(1, "Ensure this value is greater than or equal to 1.")
+    .max(600, "Ensure this value is less than or equal to 600."),
+  enabled: z.boolean("Expected a boolean."),
+  site: zRefId.nullable(),
+  tenant: zRefId.nullable(),
+  proxmox_endpoints: zIdList,
+  pbs_servers: zIdList,
+  description: zDescription,
+};
+
+export const pdmEndpointCreateSchema = z.strictObject(shape);
+// PUT validates like create, except that an absent secret keeps the stored one (SPEC §2.1).
+export const pdmEndpointReplaceSchema = z.strictObject({ ...shape, token_secret: zSecret.optional() });
+export const pdmEndpointPatchSchema = z.strictObject(shape).partial();
+export type PdmEndpointInput = z.infer<typeof pdmEndpointCreateSchema>;
+
+export const PDM_ENDPOINT_DEFAULTS = {
+  port: 8443,
+  fingerprint: null,
+  verify_ssl: true,
+  allow_writes: false,
+  timeout_seconds: 30,
+  enabled: true,
+  site: null,
+  tenant: null,
+  proxmox_endpoints: [],
+  pbs_servers: [],
+  description: "",
+};
+
+async function hydrate(db: Executor, rows: (typeof pdmEndpoints.$inferSelect)[]): Promise<PdmEndpointRecord[]> {
+  if (!rows.length) return [];
+  const rowIds = rows.map((r) => r.id);
+  const [siteRefs, tenantRefs, pveLinks, pbsLinks, counts] = await Promise.all([
+    loadRefs(db, sites, rows.map((r) => r.siteId)),
+    loadRefs(db, tenants, rows.map((r) => r.tenantId)),
+    db
+      .select({ owner: pdmEndpointProxmoxEndpoints.pdmEndpointId, id: proxmoxEndpoints.id, name: proxmoxEndpoints.name })
+      .from(pdmEndpointProxmoxEndpoints)
+      .innerJoin(proxmoxEndpoints, eq(proxmoxEndpoints.id, pdmEndpointProxmoxEndpoints.proxmoxEndpointId))
+      .where(inArray(pdmEndpointProxmoxEndpoints.pdmEndpointId, rowIds))
+      .orderBy(proxmoxEndpoints.name),
+    db
+      .select({ owner: pdmEndpointPbsServers.pdmEndpointId, id: pbsServers.id, name: pbsServers.name })
+      .from(pdmEndpointPbsServers)
+      .innerJoin(pbsServers, eq(pbsServers.id, pdmEndpointPbsServers.pbsServerId))
+      .where(inArray(pdmEndpointPbsServers.pdmEndpointId, rowIds))
+      .orderBy(pbsServers.name),
+    db
+      .select({ owner: pdmRemotes.pdmEndpointId, n: count() })
+      .from(pdmRemotes)
+      .where(inArray(pdmRemotes.pdmEndpointId, rowIds))
+      .groupBy(pdmRemotes.pdmEndpointId),
+  ]);
+  const group = (links: { owner: number; id: number; name: string }[], owner: number): Ref[] =>
+    links.filter((l) => l.owner === owner).map((l) => ({ id: l.id, name: l.name, display: l.name }));
+  const countBy = new Map(counts.map((c) => [c.owner, Number(c.n)]));
+  return rows.map((r) => ({
+    id: r.id,
+    display: r.name,
+    name: r.name,
+    host: r.host,
+    port: r.port,
+    token_id: r.tokenId,
+    has_token_secret: r.tokenSecretEncrypted !== "",
+    fingerprint: r.fingerprint,
+    verify_ssl: r.verifySsl,
+    allow_writes: r.allowWrites,
+    timeout_seconds: r.timeoutSeconds,
+    enabled: r.enabled,
+    version: r.version,
+    last_seen_at: r.lastSeenAt,
+    last_error: r.lastError,
+    site: refOrNull(siteRefs, r.siteId),
+    tenant: refOrNull(tenantRefs, r.tenantId),
+    proxmox_endpoints: group(pveLinks, r.id),
+    pbs_servers: group(pbsLinks, r.id),
+    remote_count: countBy.get(r.id) ?? 0,
+    description: r.description,
+    created: r.created,
+    last_updated: r.lastUpdated,
+  }));
+}
+
+/** The change-log / Git-snapshot representation: no secret, no volatile fields but those of SPEC §7. */
+export function pdmEndpointSnapshot(r: PdmEndpointRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    name: r.name,
+    host: r.host,
+    port: r.port,
+    token_id: r.token_id,
+    fingerprint: r.fingerprint,
+    verify_ssl: r.verify_ssl,
+    allow_writes: r.allow_writes,
+    timeout_seconds: r.timeout_seconds,
+    enabled: r.enabled,
+    version: r.version,
+    last_seen_at: iso(r.last_seen_at),
+    last_error: r.last_error,
+    site: r.site?.id ?? null,
+    tenant: r.tenant?.id ?? null,
+    proxmox_endpoints: r.proxmox_endpoints.map((p) => p.id),
+    pbs_servers: r.pbs_servers.map((p) => p.id),
+    description: r.description,
+    created: iso(r.created),
+    last_updated: iso(r.last_updated),
+  };
+}
+
+const COLUMNS: Record<string, string> = {
+  name: "name",
+  host: "host",
+  port: "port",
+  token_id: "tokenId",
+  fingerprint: "fingerprint",
+  verify_ssl: "verifySsl",
+  allow_writes: "allowWrites",
+  timeout_seconds: "timeoutSeconds",
+  enabled: "enabled",
+  site: "siteId",
+  tenant: "tenantId",
+  description: "description",
+};
+
+export const pdmEndpointService: CrudService<PdmEndpointRecord> = createCrudService<PdmEndpointRecord>({
+  objectType: "netbox_pdm.pdmendpoint",
+  table: pdmEndpoints,
+  idColumn: pdmEndpoints.id,
+  list: {
+    id: pdmEndpoints.id,
+    filters: {
+      id: { expr: pdmEndpoints.id, kind: "int" },
+      name: { expr: pdmEndpoints.name, kind: "string" },
+      host: { expr: pdmEndpoints.host, kind: "string" },
+      port: { expr: pdmEndpoints.port, kind: "int" },
+      token_id: { expr: pdmEndpoints.tokenId, kind: "string" },
+      fingerprint: { expr: pdmEndpoints.fingerprint, kind: "string" },
+      verify_ssl: { expr: pdmEndpoints.verifySsl, kind: "bool" },
+      allow_writes: { expr: pdmEndpoints.allowWrites, kind: "bool" },
+      enabled: { expr: pdmEndpoints.enabled, kind: "bool" },
+      timeout_seconds: { expr: pdmEndpoints.timeoutSeconds, kind: "int" },
+      version: { expr: pdmEndpoints.version, kind: "string" },
+      last_error: { expr: pdmEndpoints.lastError, kind: "string" },
+      last_seen_at: { expr: pdmEndpoints.lastSeenAt, kind: "datetime" },
+      site_id: { expr: pdmEndpoints.siteId, kind: "fk" },
+      tenant_id: { expr: pdmEndpoints.tenantId, kind: "fk" },
+      description: { expr: pdmEndpoints.description, kind: "string" },
+      created: { expr: pdmEndpoints.created, kind: "datetime" },
+      last_updated: { expr: pdmEndpoints.lastUpdated, kind: "datetime" },
+    },
+    ordering: {
+      id: pdmEndpoints.id,
+      name: pdmEndpoints.name,
+      host: pdmEndpoints.host,
+      port: pdmEndpoints.port,
+      version: pdmEndpoints.version,
+      enabled: pdmEndpoints.enabled,
+      last_seen_at: pdmEndpoints.lastSeenAt,
+      created: pdmEndpoints.created,
+      last_updated: pdmEndpoints.lastUpdated,
+    },
+    defaultOrdering: ["name"],
+    search: [pdmEndpoints.name, pdmEndpoints.host, pdmEndpoints.description],
+  },
+  schemas: { create: pdmEndpointCreateSchema, replace: pdmEndpointReplaceSchema, patch: pdmEndpointPatchSchema },
+  defaults: PDM_ENDPOINT_DEFAULTS,
+  hydrate,
+  snapshot: pdmEndpointSnapshot,
+  async validate(ctx, input, current) {
+    const errors: FieldErrors = {};
+    if (input.name !== undefined)
+      await checkUnique(ctx, errors, {
+        table: pdmEndpoints,
+        idColumn: pdmEndpoints.id,
+        where: eq(pdmEndpoints.name, input.name as string),
+        excludeId: current?.id ?? null,
+        field: "name",
+        message: "A PDM endpoint with this name already exists.",
+      });
+    await checkRefExists(ctx, errors, { table: sites, idColumn: sites.id, id: input.site as number | null, field: "site", label: "site" });
+    await checkRefExists(ctx, errors, { table: tenants, idColumn: tenants.id, id: input.tenant as number | null, field: "tenant", label: "tenant" });
+    await checkRefsExist(ctx, errors, {
+      table: proxmoxEndpoints,
+      idColumn: proxmoxEndpoints.id,
+      ids: input.proxmox_endpoints as number[] | undefined,
+      field: "proxmox_endpoints",
+      label: "Proxmox endpoint",
+    });
+    await checkRefsExist(ctx, errors, {
+      table: pbsServers,
+      idColumn: pbsServers.id,
+      ids: input.pbs_servers as number[] | undefined,
+      field: "pbs_servers",
+      label: "PBS server",
+    });
+    return errors;
+  },
+  async toValues(_ctx, input) {
+    const v: Record<string, unknown> = { lastUpdated: new Date() };
+    for (const [k, col] of Object.entries(COLUMNS)) if (input[k] !== undefined) v[col] = input[k];
+    if (typeof input.token_secret === "string") v.tokenSecretEncrypted = getSecretBox().encrypt(input.token_secret);
+    return v;
+  },
+  async afterWrite(ctx, id, input) {
+    if (Array.isArray(input.proxmox_endpoints)) {
+      await ctx.db.delete(pdmEndpointProxmoxEndpoints).where(eq(pdmEndpointProxmoxEndpoints.pdmEndpointId, id));
+      const ids = [...new Set(input.proxmox_endpoints as number[])];
+      if (ids.length)
+        await ctx.db.insert(pdmEndpointProxmoxEndpoints).values(ids.map((p) => ({ pdmEndpointId: id, proxmoxEndpointId: p })));
+    }
+    if (Array.isArray(input.pbs_servers)) {
+      await ctx.db.delete(pdmEndpointPbsServers).where(eq(pdmEndpointPbsServers.pdmEndpointId, id));
+      const ids = [...new Set(input.pbs_servers as number[])];
+      if (ids.length) await ctx.db.insert(pdmEndpointPbsServers).values(ids.map((p) => ({ pdmEndpointId: id, pbsServerId: p })));
+    }
+  },
+  constraints: {
+    pdm_endpoints_name_key: { field: "name", message: "A PDM endpoint with this name already exists." },
+    pdm_endpoints_port_check: { field: "port", message: "Ensure this value is between 1 and 65535." },
+    pdm_endpoints_timeout_check: { field: "timeout_seconds", message: "Ensure this value is between 1 and 600." },
+  },
+});
+
+/** Connection settings with the decrypted secret, for the PDM client only (sync runs, connection tests). */
+export interface PdmEndpointConnection {
+  id: number;
+  name: string;
+  host: string;
+  port: number;
+  tokenId: string;
+  tokenSecret: string;
+  fingerprint: string | null;
+  verifySsl: boolean;
+  timeoutSeconds: number;
+  enabled: boolean;
+}
+
+export async function getPdmEndpointConnection(ctx: ServiceContext, id: number): Promise<PdmEndpointConnection> {
+  authorize(ctx.actor, "sync.run");
+  const [row] = await ctx.db.select().from(pdmEndpoints).where(and(eq(pdmEndpoints.id, id))).limit(1);
+  if (!row) throw new NotFoundError("PDM endpoint", id);
+  return {
+    id: row.id,
+    name: row.name,
+    host: row.host,
+    port: row.port,
+    tokenId: row.tokenId,
+    tokenSecret: getSecretBox().decrypt(row.tokenSecretEncrypted, `the token secret of PDM endpoint "${row.name}"`),
+    fingerprint: row.fingerprint,
+    verifySsl: row.verifySsl,
+    timeoutSeconds: row.timeoutSeconds,
+    enabled: row.enabled,
+  };
+}

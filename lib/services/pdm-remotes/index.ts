@@ -1,0 +1,280 @@
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Executor } from "@/db/client";
+import {
+  LINK_SOURCES,
+  REMOTE_STATUSES,
+  REMOTE_TYPES,
+  pbsServers,
+  pdmEndpoints,
+  pdmRemotes,
+  proxmoxEndpoints,
+  type LinkSource,
+  type RemoteNode,
+  type RemoteStatus,
+  type RemoteType,
+} from "@/db/schema";
+import { addFieldError, type FieldErrors } from "@/lib/errors";
+import { zDescription, zFingerprint, zHost, zRefId } from "@/lib/validation/fields";
+import { checkRefExists, checkUnique, createCrudService, iso, type BaseRecord, type CrudService, type Ref } from "../crud";
+import { loadRefs, refOrNull } from "../refs";
+
+// PDM remotes (SPEC §2.2): PVE clusters and PBS servers a PDM manages. Sync owns most fields;
+// people mostly set link overrides (SPEC §3): setting a link makes it `manual`, and
+// `link_source: "auto"` hands it back to sync.
+
+export interface PdmRemoteRecord extends BaseRecord {
+  pdm_endpoint: Ref;
+  name: string;
+  remote_type: RemoteType;
+  version: string | null;
+  nodes: RemoteNode[];
+  web_url: string | null;
+  authid: string;
+  status: RemoteStatus;
+  last_error: string | null;
+  last_seen_at: Date | null;
+  linked_proxmox_endpoint: Ref | null;
+  linked_pbs_server: Ref | null;
+  link_source: LinkSource;
+  description: string;
+  created: Date;
+  last_updated: Date;
+}
+
+const zNode = z.strictObject({
+  host: zHost,
+  port: z.number("Expected a port number or null.").int().min(1).max(65535).nullable().default(null),
+  fingerprint: zFingerprint.default(null),
+});
+
+const shape = {
+  pdm_endpoint: zRefId,
+  name: z
+    .string("This field is required.")
+    .trim()
+    .min(1, "This field is required.")
+    .max(100, "Ensure this field has no more than 100 characters.")
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, "Enter a valid PDM remote id: letters, digits, and . _ - (not first)."),
+  remote_type: z.enum(REMOTE_TYPES, `Select a valid choice: ${REMOTE_TYPES.join(", ")}.`),
+  version: z.string("Enter text or null.").max(64).nullable(),
+  nodes: z.array(zNode, "Expected a list of nodes.").max(64),
+  web_url: z.string("Enter a URL or null.").max(500).nullable(),
+  authid: z.string("Enter text.").max(255),
+  status: z.enum(REMOTE_STATUSES, `Select a valid choice: ${REMOTE_STATUSES.join(", ")}.`),
+  last_error: z.string("Enter text or null.").max(2000).nullable(),
+  // Optional even on create/PUT: an absent link field leaves the link as it is (sync's to manage).
+  linked_proxmox_endpoint: zRefId.nullable().optional(),
+  linked_pbs_server: zRefId.nullable().optional(),
+  link_source: z.enum(LINK_SOURCES, `Select a valid choice: ${LINK_SOURCES.join(", ")}.`).optional(),
+  description: zDescription,
+};
+
+export const pdmRemoteCreateSchema = z.strictObject(shape);
+export const pdmRemotePatchSchema = z.strictObject(shape).partial();
+
+export const PDM_REMOTE_DEFAULTS = {
+  version: null,
+  nodes: [],
+  web_url: null,
+  authid: "",
+  status: "ok",
+  last_error: null,
+  description: "",
+};
+
+async function hydrate(db: Executor, rows: (typeof pdmRemotes.$inferSelect)[]): Promise<PdmRemoteRecord[]> {
+  if (!rows.length) return [];
+  const [endpoints, pves, pbss] = await Promise.all([
+    loadRefs(db, pdmEndpoints, rows.map((r) => r.pdmEndpointId)),
+    loadRefs(db, proxmoxEndpoints, rows.map((r) => r.linkedProxmoxEndpointId)),
+    loadRefs(db, pbsServers, rows.map((r) => r.linkedPbsServerId)),
+  ]);
+  return rows.map((r) => toRecord(r, endpoints, pves, pbss));
+}
+
+export function toRecord(
+  r: typeof pdmRemotes.$inferSelect,
+  endpoints: Map<number, Ref>,
+  pves: Map<number, Ref>,
+  pbss: Map<number, Ref>,
+): PdmRemoteRecord {
+  return {
+    id: r.id,
+    display: r.name,
+    pdm_endpoint: endpoints.get(r.pdmEndpointId) ?? { id: r.pdmEndpointId, name: `#${r.pdmEndpointId}`, display: `#${r.pdmEndpointId}` },
+    name: r.name,
+    remote_type: r.remoteType,
+    version: r.version,
+    nodes: r.nodes,
+    web_url: r.webUrl,
+    authid: r.authid,
+    status: r.status,
+    last_error: r.lastError,
+    last_seen_at: r.lastSeenAt,
+    linked_proxmox_endpoint: refOrNull(pves, r.linkedProxmoxEndpointId),
+    linked_pbs_server: refOrNull(pbss, r.linkedPbsServerId),
+    link_source: r.linkSource,
+    description: r.description,
+    created: r.created,
+    last_updated: r.lastUpdated,
+  };
+}
+
+export function pdmRemoteSnapshot(r: PdmRemoteRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    pdm_endpoint: r.pdm_endpoint.id,
+    name: r.name,
+    remote_type: r.remote_type,
+    version: r.version,
+    nodes: r.nodes,
+    web_url: r.web_url,
+    authid: r.authid,
+    status: r.status,
+    last_error: r.last_error,
+    last_seen_at: iso(r.last_seen_at),
+    linked_proxmox_endpoint: r.linked_proxmox_endpoint?.id ?? null,
+    linked_pbs_server: r.linked_pbs_server?.id ?? null,
+    link_source: r.link_source,
+    description: r.description,
+    created: iso(r.created),
+    last_updated: iso(r.last_updated),
+  };
+}
+
+/** Merged view of the link fields after applying `input` to `current` (SPEC §3 rules). */
+function resolveLinks(input: Record<string, unknown>, current: PdmRemoteRecord | null) {
+  let pve = input.linked_proxmox_endpoint !== undefined ? (input.linked_proxmox_endpoint as number | null) : (current?.linked_proxmox_endpoint?.id ?? null);
+  let pbs = input.linked_pbs_server !== undefined ? (input.linked_pbs_server as number | null) : (current?.linked_pbs_server?.id ?? null);
+  const linkTouched = input.linked_proxmox_endpoint !== undefined || input.linked_pbs_server !== undefined;
+  let source: LinkSource = current?.link_source ?? "none";
+  const requested = input.link_source as LinkSource | undefined;
+  if (requested === "auto" || requested === "none") {
+    // Reset to automatic: the next sync links it again.
+    if (!linkTouched) {
+      pve = null;
+      pbs = null;
+    }
+    source = pve !== null || pbs !== null ? "auto" : "none";
+  } else if (requested === "manual" || linkTouched) {
+    source = "manual";
+  }
+  return { pve, pbs, source };
+}
+
+export const pdmRemoteService: CrudService<PdmRemoteRecord> = createCrudService<PdmRemoteRecord>({
+  objectType: "netbox_pdm.pdmremote",
+  table: pdmRemotes,
+  idColumn: pdmRemotes.id,
+  list: {
+    id: pdmRemotes.id,
+    filters: {
+      id: { expr: pdmRemotes.id, kind: "int" },
+      pdm_endpoint_id: { expr: pdmRemotes.pdmEndpointId, kind: "fk" },
+      pdm_endpoint: {
+        expr: sql`(select ${pdmEndpoints.name} from ${pdmEndpoints} where ${pdmEndpoints.id} = ${pdmRemotes.pdmEndpointId})`,
+        kind: "string",
+      },
+      name: { expr: pdmRemotes.name, kind: "string" },
+      remote_type: { expr: pdmRemotes.remoteType, kind: "enum", values: REMOTE_TYPES },
+      version: { expr: pdmRemotes.version, kind: "string" },
+      web_url: { expr: pdmRemotes.webUrl, kind: "string" },
+      authid: { expr: pdmRemotes.authid, kind: "string" },
+      status: { expr: pdmRemotes.status, kind: "enum", values: REMOTE_STATUSES },
+      last_error: { expr: pdmRemotes.lastError, kind: "string" },
+      last_seen_at: { expr: pdmRemotes.lastSeenAt, kind: "datetime" },
+      linked_proxmox_endpoint_id: { expr: pdmRemotes.linkedProxmoxEndpointId, kind: "fk" },
+      linked_pbs_server_id: { expr: pdmRemotes.linkedPbsServerId, kind: "fk" },
+      link_source: { expr: pdmRemotes.linkSource, kind: "enum", values: LINK_SOURCES },
+      description: { expr: pdmRemotes.description, kind: "string" },
+      created: { expr: pdmRemotes.created, kind: "datetime" },
+      last_updated: { expr: pdmRemotes.lastUpdated, kind: "datetime" },
+    },
+    ordering: {
+      id: pdmRemotes.id,
+      name: pdmRemotes.name,
+      remote_type: pdmRemotes.remoteType,
+      version: pdmRemotes.version,
+      status: pdmRemotes.status,
+      link_source: pdmRemotes.linkSource,
+      last_seen_at: pdmRemotes.lastSeenAt,
+      pdm_endpoint: sql`(select ${pdmEndpoints.name} from ${pdmEndpoints} where ${pdmEndpoints.id} = ${pdmRemotes.pdmEndpointId})`,
+      created: pdmRemotes.created,
+      last_updated: pdmRemotes.lastUpdated,
+    },
+    defaultOrdering: ["name"],
+    search: [pdmRemotes.name, pdmRemotes.version, pdmRemotes.description],
+  },
+  schemas: { create: pdmRemoteCreateSchema, replace: pdmRemoteCreateSchema, patch: pdmRemotePatchSchema },
+  defaults: PDM_REMOTE_DEFAULTS,
+  hydrate,
+  snapshot: pdmRemoteSnapshot,
+  async validate(ctx, input, current) {
+    const errors: FieldErrors = {};
+    const endpointId = (input.pdm_endpoint as number | undefined) ?? current?.pdm_endpoint.id;
+    const name = (input.name as string | undefined) ?? current?.name;
+    const type = (input.remote_type as RemoteType | undefined) ?? current?.remote_type;
+    await checkRefExists(ctx, errors, {
+      table: pdmEndpoints,
+      idColumn: pdmEndpoints.id,
+      id: input.pdm_endpoint as number | undefined,
+      field: "pdm_endpoint",
+      label: "PDM endpoint",
+    });
+    if ((input.name !== undefined || input.pdm_endpoint !== undefined) && endpointId !== undefined && name !== undefined && !errors.pdm_endpoint)
+      await checkUnique(ctx, errors, {
+        table: pdmRemotes,
+        idColumn: pdmRemotes.id,
+        where: and(eq(pdmRemotes.pdmEndpointId, endpointId), eq(pdmRemotes.name, name)),
+        excludeId: current?.id ?? null,
+        field: "name",
+        message: "This PDM endpoint already has a remote with this name.",
+      });
+    await checkRefExists(ctx, errors, {
+      table: proxmoxEndpoints,
+      idColumn: proxmoxEndpoints.id,
+      id: input.linked_proxmox_endpoint as number | null | undefined,
+      field: "linked_proxmox_endpoint",
+      label: "Proxmox endpoint",
+    });
+    await checkRefExists(ctx, errors, {
+      table: pbsServers,
+      idColumn: pbsServers.id,
+      id: input.linked_pbs_server as number | null | undefined,
+      field: "linked_pbs_server",
+      label: "PBS server",
+    });
+    const links = resolveLinks(input, current);
+    if (type === "pve" && links.pbs !== null)
+      addFieldError(errors, "linked_pbs_server", "A PVE remote can only link a Proxmox endpoint, not a PBS server.");
+    if (type === "pbs" && links.pve !== null)
+      addFieldError(errors, "linked_proxmox_endpoint", "A PBS remote can only link a PBS server, not a Proxmox endpoint.");
+    return errors;
+  },
+  async toValues(_ctx, input, current) {
+    const cols: Record<string, string> = {
+      pdm_endpoint: "pdmEndpointId",
+      name: "name",
+      remote_type: "remoteType",
+      version: "version",
+      nodes: "nodes",
+      web_url: "webUrl",
+      authid: "authid",
+      status: "status",
+      last_error: "lastError",
+      description: "description",
+    };
+    const v: Record<string, unknown> = { lastUpdated: new Date() };
+    for (const [k, col] of Object.entries(cols)) if (input[k] !== undefined) v[col] = input[k];
+    const links = resolveLinks(input, current);
+    v.linkedProxmoxEndpointId = links.pve;
+    v.linkedPbsServerId = links.pbs;
+    v.linkSource = links.source;
+    return v;
+  },
+  constraints: {
+    pdm_remotes_endpoint_name_key: { field: "name", message: "This PDM endpoint already has a remote with this name." },
+    pdm_remotes_link_kind_check: { field: "non_field_errors", message: "The link does not match the remote type." },
+  },
+});

@@ -1,0 +1,138 @@
+import { and, eq, ne } from "drizzle-orm";
+import { z } from "zod";
+import type { Executor } from "@/db/client";
+import { USER_ROLES, users, type User, type UserRole } from "@/db/schema";
+import { dummyPasswordHash, hashPassword, verifyPassword } from "@/lib/auth/password";
+import { addFieldError, type FieldErrors } from "@/lib/errors";
+import { checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
+import type { Actor } from "../context";
+
+// People (SPEC §8). Passwords are write-only and stored as scrypt hashes.
+
+export interface UserRecord extends BaseRecord {
+  username: string;
+  role: UserRole;
+  is_active: boolean;
+  last_login: Date | null;
+  created: Date;
+  last_updated: Date;
+}
+
+const zUsername = z
+  .string("This field is required.")
+  .trim()
+  .min(1, "This field is required.")
+  .max(150, "Ensure this field has no more than 150 characters.")
+  .regex(/^[\w.@+-]+$/, "Enter a valid username: letters, digits and @ . + - _ only.");
+const zPassword = z
+  .string("This field is required.")
+  .min(8, "This password is too short. It must contain at least 8 characters.")
+  .max(256, "Ensure this field has no more than 256 characters.");
+
+const shape = {
+  username: zUsername,
+  password: zPassword,
+  role: z.enum(USER_ROLES, `Select a valid choice: ${USER_ROLES.join(", ")}.`),
+  is_active: z.boolean("Expected a boolean."),
+};
+export const userCreateSchema = z.strictObject(shape);
+export const userReplaceSchema = z.strictObject({ ...shape, password: zPassword.optional() });
+export const userPatchSchema = z.strictObject(shape).partial();
+
+function toRecord(r: User): UserRecord {
+  return {
+    id: r.id,
+    display: r.username,
+    username: r.username,
+    role: r.role,
+    is_active: r.isActive,
+    last_login: r.lastLogin,
+    created: r.created,
+    last_updated: r.lastUpdated,
+  };
+}
+
+async function hydrate(_db: Executor, rows: User[]): Promise<UserRecord[]> {
+  return rows.map(toRecord);
+}
+
+export const userService: CrudService<UserRecord> = createCrudService<UserRecord>({
+  objectType: "users.user",
+  table: users,
+  idColumn: users.id,
+  permissions: { read: "users.read", write: "users.manage" },
+  list: {
+    id: users.id,
+    filters: {
+      id: { expr: users.id, kind: "int" },
+      username: { expr: users.username, kind: "string" },
+      role: { expr: users.role, kind: "enum", values: USER_ROLES },
+      is_active: { expr: users.isActive, kind: "bool" },
+    },
+    ordering: { id: users.id, username: users.username, role: users.role, last_login: users.lastLogin, created: users.created },
+    defaultOrdering: ["username"],
+    search: [users.username],
+  },
+  schemas: { create: userCreateSchema, replace: userReplaceSchema, patch: userPatchSchema },
+  defaults: { role: "viewer", is_active: true },
+  hydrate,
+  snapshot: (r) => ({
+    id: r.id,
+    username: r.username,
+    role: r.role,
+    is_active: r.is_active,
+    created: iso(r.created),
+    last_updated: iso(r.last_updated),
+  }),
+  async validate(ctx, input, current) {
+    const errors: FieldErrors = {};
+    if (input.username !== undefined)
+      await checkUnique(ctx, errors, {
+        table: users,
+        idColumn: users.id,
+        where: eq(users.username, input.username as string),
+        excludeId: current?.id ?? null,
+        field: "username",
+        message: "A user with that username already exists.",
+      });
+    // Never lock everyone out: the last active admin keeps the admin role.
+    if (current && current.role === "admin" && current.is_active && (input.role !== undefined && input.role !== "admin" || input.is_active === false)) {
+      const others = await ctx.db
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.role, "admin"), eq(users.isActive, true), ne(users.id, current.id)))
+        .limit(1);
+      if (!others.length) addFieldError(errors, "role", "This is the last active admin; make someone else an admin first.");
+    }
+    return errors;
+  },
+  async toValues(_ctx, input) {
+    const v: Record<string, unknown> = { lastUpdated: new Date() };
+    if (input.username !== undefined) v.username = input.username;
+    if (input.role !== undefined) v.role = input.role;
+    if (input.is_active !== undefined) v.isActive = input.is_active;
+    if (typeof input.password === "string") v.passwordHash = await hashPassword(input.password);
+    return v;
+  },
+  constraints: { users_username_key: { field: "username", message: "A user with that username already exists." } },
+});
+
+/** Checks a username and password; null on any failure (same timing either way). */
+export async function authenticateUser(db: Executor, username: string, password: string): Promise<UserRecord | null> {
+  const [row] = await db.select().from(users).where(eq(users.username, username)).limit(1);
+  if (!row) {
+    await verifyPassword(password, await dummyPasswordHash());
+    return null;
+  }
+  const ok = await verifyPassword(password, row.passwordHash);
+  if (!ok || !row.isActive) return null;
+  await db.update(users).set({ lastLogin: new Date() }).where(eq(users.id, row.id));
+  return toRecord(row);
+}
+
+/** The acting person for a session, re-read so role changes and deactivation apply at once. */
+export async function actorForUserId(db: Executor, userId: number): Promise<Actor | null> {
+  const [row] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
+  if (!row || !row.isActive) return null;
+  return { kind: "user", userId: row.id, username: row.username, role: row.role, writeEnabled: true };
+}
