@@ -1,0 +1,47 @@
+import type { Permission } from "@/lib/auth/permissions";
+import type { ObjectType } from "@/lib/object-types";
+import type { BaseRecord, CrudService } from "@/lib/services/crud";
+import { listInputFromSearchParams } from "@/lib/services/list";
+import { apiRoute, idParam, readJsonBody } from "./handler";
+import { jsonResponse } from "./responses";
+import { isBrief, paginated, serializeBrief, serializeRecord } from "./serialize";
+
+// The NetBox list/detail endpoints for any CRUD service: each route file is two lines.
+
+ 
+export function crudRoutes<R extends BaseRecord>(type: ObjectType, service: CrudService<R>, perms?: { read: Permission; write: Permission }) {
+  const read = perms?.read ?? service.definition.permissions?.read ?? "inventory.read";
+  const write = perms?.write ?? service.definition.permissions?.write ?? "inventory.write";
+  const one = (rec: R, baseUrl: string) => serializeRecord(type, rec, baseUrl);
+
+  return {
+    list: {
+      /** GET …/ – the NetBox list envelope, filters, q, ordering, brief. */
+      GET: apiRoute(read, async ({ req, ctx, baseUrl }) => {
+        const params = req.nextUrl.searchParams;
+        const page = await service.list(ctx, listInputFromSearchParams(params));
+        const brief = isBrief(params);
+        return jsonResponse(paginated(page, req.url, baseUrl, (r) => (brief ? serializeBrief(type, r, baseUrl) : one(r, baseUrl))));
+      }),
+      /** POST …/ – create; 201 with the object. */
+      POST: apiRoute(write, async ({ req, ctx, baseUrl }) => jsonResponse(one(await service.create(ctx, await readJsonBody(req)), baseUrl), 201)),
+    },
+    detail: {
+      GET: apiRoute(read, async ({ ctx, params, baseUrl }) => jsonResponse(one(await service.getOrThrow(ctx, idParam(params)), baseUrl))),
+      /** PUT …/{id}/ – full update, validated like create. */
+      PUT: apiRoute(write, async ({ req, ctx, params, baseUrl }) => {
+        const id = idParam(params);
+        return jsonResponse(one(await service.update(ctx, id, await readJsonBody(req), { partial: false }), baseUrl));
+      }),
+      /** PATCH …/{id}/ – partial update. */
+      PATCH: apiRoute(write, async ({ req, ctx, params, baseUrl }) => {
+        const id = idParam(params);
+        return jsonResponse(one(await service.update(ctx, id, await readJsonBody(req), { partial: true }), baseUrl));
+      }),
+      DELETE: apiRoute(write, async ({ ctx, params }) => {
+        await service.delete(ctx, idParam(params));
+        return jsonResponse(null, 204);
+      }),
+    },
+  };
+}

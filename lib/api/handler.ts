@@ -1,0 +1,95 @@
+import { randomUUID } from "node:crypto";
+import { getToken } from "next-auth/jwt";
+import type { NextRequest } from "next/server";
+import { getDb } from "@/db";
+import { authorize, type Permission } from "@/lib/auth/permissions";
+import { parseAuthorizationHeader } from "@/lib/auth/token-keys";
+import { sessionSecret } from "@/lib/crypto/app-key";
+import { AppError } from "@/lib/errors";
+import { createContext, type Actor, type ServiceContext } from "@/lib/services/context";
+import { authenticateToken } from "@/lib/services/tokens";
+import { actorForUserId } from "@/lib/services/users";
+import { detailResponse, errorResponse } from "./responses";
+
+// The one wrapper every API route handler goes through (house style rule 8): request id,
+// authentication (token or session), the permission check, and errors as DRF-shaped JSON.
+
+export interface ApiRequest {
+  req: NextRequest;
+  ctx: ServiceContext;
+  actor: Actor;
+  /** Scheme, host and port the request arrived on (SPEC §6: absolute urls). */
+  baseUrl: string;
+  params: Record<string, string>;
+  requestId: string;
+}
+
+type RouteContext = { params: Promise<Record<string, string | string[]>> };
+
+export function requestBaseUrl(req: Request): string {
+  const url = new URL(req.url);
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host") ?? url.host;
+  const proto = req.headers.get("x-forwarded-proto") ?? url.protocol.replace(/:$/, "");
+  return `${proto.split(",")[0]!.trim()}://${host.split(",")[0]!.trim()}`;
+}
+
+async function authenticate(req: NextRequest): Promise<Actor | Response> {
+  const header = req.headers.get("authorization");
+  const db = await getDb();
+  if (header) {
+    const key = parseAuthorizationHeader(header);
+    if (!key) return detailResponse(401, "Invalid authorization header: use \"Token <key>\" or \"Bearer <key>\".");
+    const actor = await authenticateToken(db, key);
+    return actor ?? detailResponse(401, "Invalid token.");
+  }
+  const jwt = await getToken({ req, secret: sessionSecret() });
+  if (jwt?.uid) {
+    const actor = await actorForUserId(db, jwt.uid);
+    if (actor) return actor;
+  }
+  return detailResponse(401, "Authentication credentials were not provided.");
+}
+
+export function apiRoute(
+  permission: Permission,
+  handler: (r: ApiRequest) => Promise<Response>,
+): (req: NextRequest, context: RouteContext) => Promise<Response> {
+  return async (req, context) => {
+    const requestId = randomUUID();
+    try {
+      const auth = await authenticate(req);
+      if (auth instanceof Response) {
+        auth.headers.set("X-Request-ID", requestId);
+        auth.headers.set("WWW-Authenticate", 'Token realm="api"');
+        return auth;
+      }
+      authorize(auth, permission);
+      const rawParams = context?.params ? await context.params : {};
+      const params = Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
+      const ctx = createContext(await getDb(), auth, { requestId });
+      const res = await handler({ req, ctx, actor: auth, baseUrl: requestBaseUrl(req), params, requestId });
+      res.headers.set("X-Request-ID", requestId);
+      return res;
+    } catch (err) {
+      return errorResponse(err, requestId);
+    }
+  };
+}
+
+/** The request body as a JSON value; malformed JSON is a 400 (SPEC §6). */
+export async function readJsonBody(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (text.trim() === "") throw new AppError("bad_request", "JSON parse error - the request body is empty.");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new AppError("bad_request", `JSON parse error - ${(err as Error).message}`);
+  }
+}
+
+/** A positive integer id from the URL, or a 404 (an id that cannot exist is "not found"). */
+export function idParam(params: Record<string, string>, name = "id"): number {
+  const raw = params[name] ?? "";
+  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 2147483647) throw new AppError("not_found", "Not found.");
+  return Number(raw);
+}

@@ -1,0 +1,41 @@
+import { type AppError, isAppError } from "@/lib/errors";
+import { log } from "@/lib/log";
+
+/** NetBox-style API version string (SPEC §6): what NetBox clients feature-detect against. */
+export const API_VERSION = "4.6";
+
+export function apiHeaders(requestId?: string): Record<string, string> {
+  return {
+    "API-Version": API_VERSION,
+    ...(requestId ? { "X-Request-ID": requestId } : {}),
+    "Cache-Control": "no-store",
+  };
+}
+
+export function jsonResponse(data: unknown, status = 200, requestId?: string, extra: Record<string, string> = {}): Response {
+  return new Response(status === 204 ? null : JSON.stringify(data), {
+    status,
+    headers: { ...(status === 204 ? {} : { "Content-Type": "application/json" }), ...apiHeaders(requestId), ...extra },
+  });
+}
+
+export function detailResponse(status: number, detail: string, requestId?: string, extra: Record<string, unknown> = {}): Response {
+  return jsonResponse({ detail, ...extra }, status, requestId);
+}
+
+const DETAILS: Partial<Record<AppError["code"], string>> = { not_found: "Not found." };
+
+/** Any thrown value → a DRF-shaped response; unexpected errors are logged and answered without internals. */
+export function errorResponse(err: unknown, requestId?: string): Response {
+  if (isAppError(err)) {
+    if (err.code === "validation") return jsonResponse(err.fields ?? { non_field_errors: [err.message] }, 400, requestId);
+    if (err.code === "not_found") return detailResponse(404, DETAILS.not_found!, requestId);
+    if (err.status >= 500) log.error("request failed", { requestId, code: err.code, message: err.message });
+    return detailResponse(err.status, err.message, requestId, err.details ?? {});
+  }
+  log.error("unhandled error in API request", {
+    requestId,
+    error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+  });
+  return detailResponse(500, "An unexpected error occurred. It has been logged; see the server log for the request id.", requestId);
+}

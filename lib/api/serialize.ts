@@ -1,0 +1,92 @@
+import type { ObjectType } from "@/lib/object-types";
+import { OBJECT_TYPES } from "@/lib/object-types";
+import type { Page } from "@/lib/services/list";
+
+// Records → NetBox JSON: `id`, `url`, `display` first; nested references get their `url`;
+// dates as ISO strings (JSON.stringify does that).
+
+/** Which fields of a type hold references, and to what type. */
+export const REFERENCE_FIELDS: Partial<Record<ObjectType, Record<string, ObjectType>>> = {
+  "netbox_pdm.pdmendpoint": {
+    site: "dcim.site",
+    tenant: "tenancy.tenant",
+    proxmox_endpoints: "netbox_proxbox.proxmoxendpoint",
+    pbs_servers: "netbox_pbs.pbsserver",
+  },
+  "netbox_pdm.pdmremote": {
+    pdm_endpoint: "netbox_pdm.pdmendpoint",
+    linked_proxmox_endpoint: "netbox_proxbox.proxmoxendpoint",
+    linked_pbs_server: "netbox_pbs.pbsserver",
+  },
+  "netbox_proxbox.proxmoxendpoint": { site: "dcim.site", tenant: "tenancy.tenant" },
+  "netbox_pbs.pbsserver": { site: "dcim.site", tenant: "tenancy.tenant" },
+  "users.token": { user: "users.user" },
+  "core.objectchange": { user: "users.user" },
+};
+
+export function objectUrl(baseUrl: string, type: ObjectType, id: number | string): string {
+  return `${baseUrl}${OBJECT_TYPES[type].apiPath}${id}/`;
+}
+
+function withUrl(baseUrl: string, type: ObjectType, ref: unknown): unknown {
+  if (ref === null || typeof ref !== "object" || !("id" in ref)) return ref;
+  const r = ref as { id: number; [k: string]: unknown };
+  return { id: r.id, url: objectUrl(baseUrl, type, r.id), ...omit(r, ["id"]) };
+}
+
+function omit(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) out[k] = v;
+  return out;
+}
+
+export function serializeRecord(type: ObjectType, rec: { id: number | string; display: string }, baseUrl: string): Record<string, unknown> {
+  const refs = REFERENCE_FIELDS[type] ?? {};
+  const out: Record<string, unknown> = { id: rec.id, url: objectUrl(baseUrl, type, rec.id), display: rec.display };
+  for (const [k, v] of Object.entries(rec)) {
+    if (k === "id" || k === "display") continue;
+    const refType = refs[k];
+    out[k] = refType ? (Array.isArray(v) ? v.map((x) => withUrl(baseUrl, refType, x)) : withUrl(baseUrl, refType, v)) : v;
+  }
+  return out;
+}
+
+/** NetBox's brief representation: `{id, url, display, name}` (plus slug where there is one). */
+export function serializeBrief(type: ObjectType, rec: { id: number | string; display: string; name?: unknown; slug?: unknown }, baseUrl: string) {
+  return {
+    id: rec.id,
+    url: objectUrl(baseUrl, type, rec.id),
+    display: rec.display,
+    name: rec.name ?? rec.display,
+    ...(rec.slug !== undefined ? { slug: rec.slug } : {}),
+  };
+}
+
+/** The list envelope with absolute next/previous links built from the request URL. */
+export function paginated<T>(
+  page: Page<T>,
+  reqUrl: string,
+  baseUrl: string,
+  mapItem: (item: T) => unknown,
+): { count: number; next: string | null; previous: string | null; results: unknown[] } {
+  const url = new URL(reqUrl);
+  const link = (offset: number) => {
+    const u = new URL(url.pathname + url.search, baseUrl);
+    u.searchParams.set("limit", String(page.limit));
+    if (offset > 0) u.searchParams.set("offset", String(offset));
+    else u.searchParams.delete("offset");
+    return u.toString();
+  };
+  const nextOffset = page.offset + page.limit;
+  return {
+    count: page.count,
+    next: nextOffset < page.count ? link(nextOffset) : null,
+    previous: page.offset > 0 ? link(Math.max(0, page.offset - page.limit)) : null,
+    results: page.results.map(mapItem),
+  };
+}
+
+export function isBrief(params: URLSearchParams): boolean {
+  const v = params.get("brief");
+  return v !== null && v !== "" && v.toLowerCase() !== "false";
+}

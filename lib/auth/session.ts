@@ -1,0 +1,38 @@
+import { getServerSession } from "next-auth";
+import { redirect } from "next/navigation";
+import { cache } from "react";
+import { getDb } from "@/db";
+import { AppError } from "@/lib/errors";
+import { createContext, type Actor, type ServiceContext } from "@/lib/services/context";
+import { actorForUserId } from "@/lib/services/users";
+import { getAuthOptions } from "./options";
+import { authorize, type Permission } from "./permissions";
+
+/** The signed-in person, re-read from the database once per request (role changes apply at once). */
+export const getSessionActor = cache(async (): Promise<Actor | null> => {
+  const session = await getServerSession(getAuthOptions());
+  const uid = session?.user?.id;
+  if (!uid) return null;
+  return actorForUserId(await getDb(), uid);
+});
+
+/** For pages and layouts: the actor, or a redirect to the sign-in page. */
+export async function requirePageActor(): Promise<Actor> {
+  const actor = await getSessionActor();
+  if (!actor) redirect("/login/");
+  return actor;
+}
+
+/** For server actions: a service context for the signed-in person holding `permission`. */
+export async function actionContext(permission: Permission): Promise<ServiceContext> {
+  const actor = await getSessionActor();
+  if (!actor) throw new AppError("unauthorized", "Your session has ended. Sign in again.");
+  authorize(actor, permission);
+  return createContext(await getDb(), actor);
+}
+
+/** For server components: a read context (the layout already required a session). */
+export async function pageContext(): Promise<ServiceContext> {
+  const actor = await requirePageActor();
+  return createContext(await getDb(), actor);
+}
