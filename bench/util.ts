@@ -1,0 +1,34 @@
+import { randomBytes } from "node:crypto";
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function adminDatabaseUrl(): string {
+  return process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+}
+
+/** A throwaway PostgreSQL database for one bench, or null when no server is reachable. */
+export async function postgresBenchDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const { default: postgres } = await import("postgres");
+  const admin = postgres(adminDatabaseUrl(), { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await admin`select 1`;
+  } catch {
+    await admin.end().catch(() => {});
+    return null;
+  }
+  const name = `nbpdm_bench_${randomBytes(4).toString("hex")}`;
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminDatabaseUrl());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}

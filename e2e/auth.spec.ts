@@ -1,0 +1,106 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN_TOKEN, adminHeaders, authFile, keepScreenshot, PASSWORDS, signIn } from "./support";
+
+test.describe("signing in", () => {
+  test("an anonymous visitor is redirected to the sign-in page, and back after signing in", async ({ page }) => {
+    await page.goto("/users/tokens/");
+    await expect(page).toHaveURL(/\/login\/\?callbackUrl=%2Fusers%2Ftokens%2F/);
+    await keepScreenshot(page, "sign-in");
+    await page.getByLabel("Username").fill("editor");
+    await page.getByLabel("Password").fill(PASSWORDS.editor);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/users\/tokens\/$/);
+    await expect(page.getByRole("heading", { name: "API Tokens" })).toBeVisible();
+  });
+
+  test("a wrong password is refused with an inline error", async ({ page }) => {
+    await signIn(page, "editor", "not-the-password");
+    await expect(page.getByRole("alert").filter({ hasText: "Invalid" })).toHaveText("Invalid username or password.");
+    await expect(page).toHaveURL(/\/login\//);
+    await signIn(page, "nobody-at-all", "whatever");
+    await expect(page.getByRole("alert").filter({ hasText: "Invalid" })).toHaveText("Invalid username or password.");
+  });
+
+  test("signing in shows the home page with the user and role; signing out ends the session", async ({ page }) => {
+    await signIn(page, "viewer", PASSWORDS.viewer);
+    await expect(page.getByRole("heading", { name: "Home" })).toBeVisible();
+    await expect(page.getByTestId("user-role")).toHaveText("viewer");
+    await keepScreenshot(page, "home");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login\//);
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login\//);
+  });
+});
+
+test.describe("API authentication", () => {
+  test("anonymous API requests get 401; /api/status/ is public", async ({ request }) => {
+    const anon = await request.get("/api/");
+    expect(anon.status()).toBe(401);
+    expect(await anon.json()).toEqual({ detail: "Authentication credentials were not provided." });
+    const status = await request.get("/api/status/");
+    expect(status.status()).toBe(200);
+    expect((await status.json()).database.migrations.pending).toBe(0);
+  });
+
+  test("Token and Bearer headers, wrong, read-only and expired tokens", async ({ request }) => {
+    for (const scheme of ["Token", "Bearer"]) {
+      const res = await request.get("/api/", { headers: { Authorization: `${scheme} ${ADMIN_TOKEN}` } });
+      expect(res.status()).toBe(200);
+      expect(res.headers()["api-version"]).toBe("4.6");
+    }
+    const wrong = await request.get("/api/", { headers: { Authorization: `Token ${"x".repeat(40)}` } });
+    expect(wrong.status()).toBe(401);
+    const ro = await request.post("/api/users/tokens/", { headers: adminHeaders, data: { write_enabled: false, description: "ro" } });
+    expect(ro.status()).toBe(201);
+    const roKey = (await ro.json()).key as string;
+    const roHeaders = { Authorization: `Token ${roKey}`, "Content-Type": "application/json" };
+    expect((await request.get("/api/users/tokens/", { headers: roHeaders })).status()).toBe(200);
+    const write = await request.post("/api/users/users/", { headers: roHeaders, data: { username: "x1", password: "password123" } });
+    expect(write.status()).toBe(403);
+    expect((await write.json()).detail).toMatch(/read-only/);
+    const soon = await request.post("/api/users/tokens/", {
+      headers: adminHeaders,
+      data: { expires: new Date(Date.now() + 2500).toISOString(), description: "short-lived" },
+    });
+    const soonKey = (await soon.json()).key as string;
+    expect((await request.get("/api/", { headers: { Authorization: `Token ${soonKey}` } })).status()).toBe(200);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await request.get("/api/", { headers: { Authorization: `Token ${soonKey}` } })).status()).toBe(401);
+  });
+});
+
+test.describe("roles", () => {
+  test.use({ storageState: authFile("viewer") });
+  test("a viewer's session cannot call admin or editor endpoints", async ({ page }) => {
+    await page.goto("/");
+    const res = await page.request.post("/api/users/users/", { data: { username: "sneaky", password: "password123", role: "admin" } });
+    expect(res.status()).toBe(403);
+    const mine = await page.request.get("/api/users/tokens/");
+    expect(mine.status()).toBe(200);
+  });
+});
+
+test.describe("API tokens page", () => {
+  test.use({ storageState: authFile("editor") });
+  test("create a token (key shown once), use it, delete it", async ({ page, request }) => {
+    await page.goto("/users/tokens/");
+    await page.getByLabel("Description").fill("e2e token");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const keyBox = page.getByTestId("new-token-key");
+    await expect(keyBox).toHaveText(/^[A-Za-z0-9]{40}$/);
+    const key = (await keyBox.textContent())!;
+    await keepScreenshot(page, "tokens");
+    const res = await request.get("/api/users/tokens/", { headers: { Authorization: `Bearer ${key}` } });
+    expect(res.status()).toBe(200);
+    const body = await res.json();
+    expect(JSON.stringify(body)).not.toContain(key);
+    const id = body.results.find((t: { description: string }) => t.description === "e2e token").id as number;
+    await page.reload();
+    await expect(page.getByTestId("new-token-key")).toHaveCount(0);
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: `Delete token ${id}` }).click();
+    await expect(page.getByTestId(`token-row-${id}`)).toHaveCount(0);
+    expect((await request.get("/api/", { headers: { Authorization: `Token ${key}` } })).status()).toBe(401);
+  });
+});

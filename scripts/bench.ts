@@ -1,0 +1,48 @@
+// `npm run bench [group…]`: every performance target of the issues, measured and printed beside its
+// target. Each bench/*.ts module exports a BenchModule; results also go to bench-results/latest.json.
+import fs from "node:fs";
+import path from "node:path";
+import type { BenchModule, BenchResult } from "../bench/types";
+
+process.env.LOG_LEVEL ??= "silent";
+process.env.SECRET_KEY ??= "bench-secret-key-0123456789abcdef";
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+
+function isBenchModule(v: unknown): v is BenchModule {
+  return typeof v === "object" && v !== null && typeof (v as BenchModule).run === "function" && typeof (v as BenchModule).group === "string";
+}
+
+function fmt(v: number, unit: string): string {
+  const n = unit === "ms" ? v.toFixed(v < 10 ? 2 : 0) : unit === "count" ? String(Math.round(v)) : v.toFixed(1);
+  return `${n} ${unit}`;
+}
+
+async function main() {
+  const filters = process.argv.slice(2).map((s) => s.toLowerCase());
+  const dir = path.join(__dirname, "..", "bench");
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && !["types.ts", "util.ts"].includes(f) && !f.endsWith(".test.ts")).sort();
+  const all: BenchResult[] = [];
+  for (const file of files) {
+    const mod = (await import(path.join(dir, file))) as Record<string, unknown>;
+    for (const m of Object.values(mod).filter(isBenchModule)) {
+      if (filters.length && !filters.some((f) => m.group.toLowerCase().includes(f) || file.includes(f))) continue;
+      console.log(`\n▶ ${m.group}`);
+      const results = await m.run();
+      for (const r of results) {
+        const ok = r.kind === "max" ? r.value <= r.target : r.value >= r.target;
+        console.log(`  ${ok ? "✓" : "✗"} ${r.name}: ${fmt(r.value, r.unit)}  (target ${r.kind === "max" ? "≤" : "≥"} ${fmt(r.target, r.unit)})${r.note ? `  — ${r.note}` : ""}`);
+      }
+      all.push(...results);
+    }
+  }
+  const failed = all.filter((r) => !(r.kind === "max" ? r.value <= r.target : r.value >= r.target));
+  fs.mkdirSync(path.join(__dirname, "..", "bench-results"), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, "..", "bench-results", "latest.json"), JSON.stringify({ at: new Date().toISOString(), results: all }, null, 2));
+  console.log(`\n${all.length - failed.length}/${all.length} figures within target.`);
+  process.exit(failed.length ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
