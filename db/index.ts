@@ -40,3 +40,8 @@ export async function closeDb(): Promise<void> {
   g.__netboxPdmDb = undefined;
   if (current) await (await current.handle.catch(() => null))?.close();
 }
+
+/** Points the app's handle at an already-open database (in-process route handler tests). */
+export function useDatabaseForTests(handle: DbHandle): void {
+  g.__netboxPdmDb = { handle: Promise.resolve(handle) };
+}
