@@ -4,12 +4,17 @@ import { z } from "zod";
 // Shared field validators (SPEC §2): one definition for the services, the API and the UI forms.
 
 const FINGERPRINT_HEX = /^[0-9a-f]{64}$/;
+const FINGERPRINT_CANONICAL = /^[0-9a-f]{2}(?::[0-9a-f]{2}){31}$/;
 
 /** SHA-256 fingerprint: 32 bytes of hex, colons optional, any case → lowercase colon-separated. */
 export function normalizeFingerprint(input: string): string | null {
+  // Most values (PDM's own output) are already canonical: the sync parses thousands per run.
+  if (FINGERPRINT_CANONICAL.test(input)) return input;
   const hex = input.trim().toLowerCase().replace(/:/g, "");
   if (!FINGERPRINT_HEX.test(hex)) return null;
-  return hex.match(/../g)!.join(":");
+  let out = hex.slice(0, 2);
+  for (let i = 2; i < 64; i += 2) out += ":" + hex.slice(i, i + 2);
+  return out;
 }
 
 const DNS_LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i;

@@ -1,0 +1,227 @@
+import { inspect } from "node:util";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
+import { createPdmClient, createRequestLimiter, isPdmError, type PdmError, type PdmClientOptions } from ".";
+
+// The client against the simulator, which speaks PDM's wire format (pdm-api.md §7).
+
+let sim: RunningSimulator;
+const clients: { close(): Promise<void> }[] = [];
+const errorsSeen: unknown[] = [];
+
+beforeAll(async () => {
+  sim = await startPdmSimulator({ remotes: 30, seed: 7, authFailureDelayMs: 0 });
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await sim.close();
+  // No error, message or serialized form ever carries the token secret.
+  for (const e of errorsSeen) {
+    const dump = `${String(e)} ${JSON.stringify(e)} ${inspect(e, { depth: 5 })}`;
+    expect(dump).not.toContain(sim.tokenSecret);
+  }
+  expect(JSON.stringify(sim.requestLog())).not.toContain(sim.tokenSecret);
+});
+afterEach(() => {
+  sim.control.clearFaults();
+  sim.control.setLatency(0);
+});
+
+function client(over: Partial<PdmClientOptions> = {}) {
+  const c = createPdmClient({
+    host: sim.host,
+    port: sim.port,
+    tokenId: sim.tokenId,
+    tokenSecret: sim.tokenSecret,
+    fingerprint: sim.fingerprint,
+    verifySsl: true,
+    timeoutSeconds: 5,
+    retryDelayMs: 5,
+    ...over,
+  });
+  clients.push(c);
+  return c;
+}
+
+async function failure(p: Promise<unknown>): Promise<PdmError> {
+  try {
+    await p;
+  } catch (err) {
+    errorsSeen.push(err);
+    expect(isPdmError(err)).toBe(true);
+    return err as PdmError;
+  }
+  throw new Error("expected a PdmError");
+}
+
+function requestsTo(path: string) {
+  return sim.requestLog().filter((e) => e.path === `/api2/json${path}`);
+}
+
+describe("the wire", () => {
+  it("sends exactly `PDMAPIToken=<id>:<secret>`, GET, no Content-Type", async () => {
+    sim.control.resetStats();
+    await client().version();
+    const [entry] = requestsTo("/version");
+    expect(entry!.method).toBe("GET");
+    expect(entry!.contentType).toBeNull();
+    expect(entry!.authorization).toBe(`PDMAPIToken=${sim.tokenId}:***`);
+  });
+
+  it("version joins version and release; remotes parse node strings", async () => {
+    const c = client();
+    expect(await c.version()).toMatchObject({ version: "1.1", release: "7", full: "1.1.7" });
+    const remotes = await c.listRemotes();
+    expect(remotes).toHaveLength(30);
+    for (const r of remotes) {
+      expect(["pve", "pbs"]).toContain(r.type);
+      for (const n of r.nodes) {
+        expect(n.host).not.toMatch(/[[\],]/);
+        if (n.fingerprint) expect(n.fingerprint).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){31}$/);
+      }
+    }
+    const one = remotes[0]!;
+    const expected = sim.control.remotes().find((r) => r.id === one.name)!;
+    expect(await c.remoteVersion(one.name)).toBe(expected.version);
+  });
+});
+
+describe("TLS", () => {
+  it("a pinned self-signed certificate is accepted; verify_ssl without a pin refuses it", async () => {
+    await expect(client().version()).resolves.toBeDefined();
+    const e = await failure(client({ fingerprint: null, verifySsl: true }).version());
+    expect(e.kind).toBe("tls");
+    expect(e.message).toMatch(/self-signed/);
+    await expect(client({ fingerprint: null, verifySsl: false }).version()).resolves.toBeDefined();
+    expect(client({ fingerprint: null, verifySsl: false }).tlsUnverified).toBe(true);
+  });
+
+  it("after a certificate rotation the pin fails with both fingerprints, and no request is sent", async () => {
+    const c = client();
+    await c.version();
+    const old = sim.fingerprint;
+    const rotated = await sim.control.rotateCertificate();
+    sim.control.resetStats();
+    const e = await failure(c.listRemotes());
+    expect(e.kind).toBe("tls_mismatch");
+    expect(e.message).toContain(`expected ${old}`);
+    expect(e.message).toContain(`presented ${rotated}`);
+    expect(sim.stats().requests).toBe(0);
+    // The probe still reports what the server presents, so an operator can re-pin.
+    const probe = await c.probe();
+    expect(probe.fingerprint).toBe(rotated);
+    expect(probe.errorKind).toBe("tls_mismatch");
+    expect(sim.stats().requests).toBe(0);
+    // Later tests pin the new certificate (sim.fingerprint follows the rotation).
+  });
+});
+
+describe("errors and retries", () => {
+  it("401 auth, never retried", async () => {
+    sim.control.resetStats();
+    const e = await failure(client({ tokenSecret: "wrong-secret" }).version());
+    expect(e.kind).toBe("auth");
+    expect(e.message).toBe("HTTP 401: authentication failed");
+    expect(requestsTo("/version")).toHaveLength(1);
+  });
+
+  it("403 permission and 404 not found, never retried", async () => {
+    sim.control.addFault({ kind: "http401", path: "^/remotes/remote$", times: 1 });
+    sim.control.resetStats();
+    expect((await failure(client().listRemotes())).kind).toBe("auth");
+    expect(requestsTo("/remotes/remote")).toHaveLength(1);
+    const nf = await failure(client().remoteVersion("no-such-remote"));
+    expect(nf.kind).toBe("not_found");
+    expect(nf.message).toBe("HTTP 404: no such node 'no-such-remote'");
+  });
+
+  it("502 with an HTML body is retried once, then reported briefly", async () => {
+    sim.control.addFault({ kind: "http502", path: "^/version$" });
+    sim.control.resetStats();
+    const e = await failure(client().version());
+    expect(e.kind).toBe("upstream");
+    expect(e.message).toBe("HTTP 502: 502 Bad Gateway");
+    expect(requestsTo("/version")).toHaveLength(2);
+    sim.control.clearFaults();
+    sim.control.addFault({ kind: "http502", path: "^/version$", times: 1 });
+    await expect(client().version()).resolves.toBeDefined();
+  });
+
+  it("a connection reset is retried once; two are reported as unreachable", async () => {
+    sim.control.addFault({ kind: "reset", path: "^/version$", times: 1 });
+    await expect(client().version()).resolves.toBeDefined();
+    sim.control.addFault({ kind: "reset", path: "^/version$", times: 2 });
+    const e = await failure(client().version());
+    expect(e.kind).toBe("unreachable");
+  });
+
+  it("refused connections are unreachable", async () => {
+    const e = await failure(client({ port: 1 }).version());
+    expect(e.kind).toBe("unreachable");
+    expect(e.message).toMatch(/connection refused/);
+  });
+
+  it("a slow answer is a timeout, retried once", async () => {
+    sim.control.addFault({ kind: "latency", path: "^/version$", latencyMs: 1500 });
+    sim.control.resetStats();
+    const e = await failure(client({ timeoutSeconds: 1 }).version());
+    expect(e.kind).toBe("timeout");
+    expect(e.message).toMatch(/^timeout: /);
+    expect(requestsTo("/version")).toHaveLength(2);
+  });
+
+  it("malformed: truncated JSON, data null, data of the wrong type, HTML with 200", async () => {
+    for (const kind of ["truncate", "null-data", "object-data", "html200"] as const) {
+      sim.control.addFault({ kind, path: "^/remotes/remote$", times: 1 });
+      const e = await failure(client().listRemotes());
+      expect(e.kind, kind).toBe("malformed");
+      expect(e.message).toMatch(/^malformed response from \/remotes\/remote: /);
+    }
+    sim.control.addFault({ kind: "object-data", path: "^/version$", times: 1 });
+    expect((await failure(client().version())).message).toMatch(/data\.version/);
+  });
+
+  it("PDM's 400 for an unreachable remote is remote_unreachable with PDM's text", async () => {
+    const r = sim.control.remotes()[3]!;
+    sim.control.setOffline(r.id, "Could not connect: connection refused (os error 111)");
+    try {
+      const e = await failure(client().remoteVersion(r.id));
+      expect(e.kind).toBe("remote_unreachable");
+      expect(e.message).toBe("connection failed: Could not connect: connection refused (os error 111)");
+      const all = await client().remoteVersions([r.id, sim.control.remotes()[4]!.id]);
+      expect(all.get(r.id)).toMatchObject({ ok: false, kind: "remote_unreachable" });
+      expect(all.get(sim.control.remotes()[4]!.id)).toMatchObject({ ok: true });
+    } finally {
+      sim.control.setOnline(r.id);
+    }
+  });
+});
+
+describe("concurrency", () => {
+  it("several clients sharing one limiter never exceed it, and reuse their sockets", async () => {
+    sim.control.setLatency(15);
+    sim.control.resetStats();
+    const limiter = createRequestLimiter(3);
+    const ids = sim.control.remotes().map((r) => r.id);
+    const a = client({ limiter });
+    const b = client({ limiter });
+    await Promise.all([a.remoteVersions(ids), b.remoteVersions(ids), a.listRemotes()]);
+    const stats = sim.stats();
+    expect(stats.peakInFlight).toBeLessThanOrEqual(3);
+    expect(stats.peakInFlight).toBeGreaterThanOrEqual(2);
+    expect(stats.connections).toBeLessThanOrEqual(6);
+  });
+});
+
+describe("probe", () => {
+  it("reports version, fingerprint and latency; errors in plain words", async () => {
+    const ok = await client().probe();
+    expect(ok).toMatchObject({ reachable: true, version: "1.1.7", fingerprint: sim.fingerprint, error: null });
+    expect(ok.latencyMs).toBeGreaterThanOrEqual(0);
+    const down = await client({ port: 1 }).probe();
+    expect(down).toMatchObject({ reachable: false, version: null, errorKind: "unreachable" });
+    const bad = await client({ tokenSecret: "nope" }).probe();
+    expect(bad).toMatchObject({ reachable: true, errorKind: "auth", error: "HTTP 401: authentication failed" });
+    errorsSeen.push(down, bad);
+  });
+});

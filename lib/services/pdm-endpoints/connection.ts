@@ -1,0 +1,57 @@
+import { isAppError } from "@/lib/errors";
+import { log } from "@/lib/log";
+import { createPdmClient } from "@/lib/pdm";
+import type { ServiceContext } from "../context";
+import { getPdmEndpointConnection } from ".";
+
+/** The answer of "Test connection" (SPEC §6: POST …/endpoints/{id}/test/). */
+export interface ConnectionTestResult {
+  reachable: boolean;
+  /** PDM's version (version.release), when the API answered. */
+  version: string | null;
+  /** The certificate PDM presented (lowercase colon hex), pinned or not. */
+  fingerprint: string | null;
+  /** Whether it equals the pinned fingerprint; null without a pin. */
+  fingerprint_matches: boolean | null;
+  latency_ms: number | null;
+  error: string | null;
+  error_kind: string | null;
+}
+
+/** Probes the endpoint: TLS handshake (to read the certificate), then an authenticated /version. */
+export async function testPdmEndpointConnection(ctx: ServiceContext, id: number): Promise<ConnectionTestResult> {
+  let conn;
+  try {
+    conn = await getPdmEndpointConnection(ctx, id);
+  } catch (err) {
+    // A secret that cannot be decrypted is an answer for the operator, not a server error.
+    if (isAppError(err) && err.code === "secret_unreadable")
+      return { reachable: false, version: null, fingerprint: null, fingerprint_matches: null, latency_ms: null, error: err.message, error_kind: "secret_unreadable" };
+    throw err;
+  }
+  const client = createPdmClient({
+    host: conn.host,
+    port: conn.port,
+    tokenId: conn.tokenId,
+    tokenSecret: conn.tokenSecret,
+    fingerprint: conn.fingerprint,
+    verifySsl: conn.verifySsl,
+    timeoutSeconds: conn.timeoutSeconds,
+    retries: 0,
+  });
+  try {
+    if (client.tlsUnverified) log.warn(`PDM endpoint "${conn.name}": TLS verification is off (no fingerprint, verify_ssl false)`);
+    const probe = await client.probe();
+    return {
+      reachable: probe.reachable,
+      version: probe.version,
+      fingerprint: probe.fingerprint,
+      fingerprint_matches: conn.fingerprint && probe.fingerprint ? conn.fingerprint === probe.fingerprint : null,
+      latency_ms: probe.latencyMs,
+      error: probe.error,
+      error_kind: probe.errorKind,
+    };
+  } finally {
+    await client.close();
+  }
+}

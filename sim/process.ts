@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { Agent, request } from "undici";
+import type { SimStats } from "./server";
+
+// The simulator in a process of its own (as a real PDM would be), for benches, e2e and the demo.
+
+export interface SimProcess {
+  url: string;
+  host: string;
+  port: number;
+  fingerprint: string;
+  tokenId: string;
+  tokenSecret: string;
+  controlKey: string;
+  /** Calls the control interface (/__sim/…). */
+  control(method: string, route: string, body?: unknown): Promise<unknown>;
+  stats(): Promise<SimStats>;
+  stop(): Promise<void>;
+}
+
+export async function spawnSimulator(args: string[] = []): Promise<SimProcess> {
+  const root = path.join(__dirname, "..");
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), path.join(root, "scripts", "pdm-sim.ts"), "--json", "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const info = await new Promise<Record<string, string | number>>((resolve, reject) => {
+    let buf = "";
+    child.stdout!.on("data", (c: Buffer) => {
+      buf += c.toString();
+      const line = buf.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve(JSON.parse(line) as Record<string, string | number>);
+    });
+    child.once("exit", (code) => reject(new Error(`simulator exited with code ${code}`)));
+  });
+  const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+  const url = String(info.url);
+  const controlKey = String(info.controlKey);
+  async function control(method: string, route: string, body?: unknown): Promise<unknown> {
+    const res = await request(`${url}/__sim/${route}`, {
+      dispatcher,
+      method: method as "GET",
+      headers: { "x-sim-control": controlKey, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.body.text();
+    return text ? (JSON.parse(text) as unknown) : null;
+  }
+  return {
+    url,
+    host: String(info.host),
+    port: Number(info.port),
+    fingerprint: String(info.fingerprint),
+    tokenId: String(info.tokenId),
+    tokenSecret: String(info.tokenSecret),
+    controlKey,
+    control,
+    async stats() {
+      return ((await control("GET", "state")) as { stats: SimStats }).stats;
+    },
+    async stop() {
+      await dispatcher.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
