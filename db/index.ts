@@ -42,6 +42,6 @@ export async function closeDb(): Promise<void> {
 }
 
 /** Points the app's handle at an already-open database (in-process route handler tests). */
-export function useDatabaseForTests(handle: DbHandle): void {
+export function setDatabaseForTests(handle: DbHandle): void {
   g.__netboxPdmDb = { handle: Promise.resolve(handle) };
 }
