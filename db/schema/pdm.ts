@@ -125,6 +125,9 @@ export const pdmRemotes = pgTable(
     }),
     linkedPbsServerId: integer("linked_pbs_server_id").references(() => pbsServers.id, { onDelete: "set null" }),
     linkSource: linkSourceEnum("link_source").notNull().default("none"),
+    // When automatic linking found several candidates (shown as "ambiguous"); derived by sync,
+    // volatile like last_seen_at (no change-log entry of its own).
+    linkCandidates: jsonb("link_candidates").$type<number[]>().notNull().default([]),
     description: descriptionColumn(),
     created: createdColumn(),
     lastUpdated: lastUpdatedColumn(),

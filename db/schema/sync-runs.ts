@@ -1,5 +1,6 @@
-import { index, integer, jsonb, pgEnum, pgTable, text, unique, varchar } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, unique, varchar } from "drizzle-orm/pg-core";
 import { createdColumn, idColumn, tsColumn } from "./columns";
+import { pdmEndpoints } from "./pdm";
 import { users } from "./users";
 
 export const SYNC_RUN_STATUSES = ["queued", "running", "succeeded", "partial", "failed", "skipped", "left_open"] as const;
@@ -85,3 +86,28 @@ export const syncRunSteps = pgTable(
 export type SyncRun = typeof syncRuns.$inferSelect;
 export type NewSyncRun = typeof syncRuns.$inferInsert;
 export type SyncRunStep = typeof syncRunSteps.$inferSelect;
+
+/**
+ * What a run fetched from one endpoint, staged between the fetch step and the reconcile step:
+ * steps return ids and counts, never the fetched data (Inngest step-output limits).
+ */
+export const syncRunFetches = pgTable(
+  "sync_run_fetches",
+  {
+    id: idColumn(),
+    syncRunId: integer("sync_run_id")
+      .notNull()
+      .references(() => syncRuns.id, { onDelete: "cascade" }),
+    pdmEndpointId: integer("pdm_endpoint_id")
+      .notNull()
+      .references(() => pdmEndpoints.id, { onDelete: "cascade" }),
+    ok: boolean("ok").notNull(),
+    error: text("error"),
+    pdmVersion: varchar("pdm_version", { length: 64 }),
+    remotes: jsonb("remotes"),
+    fetchedAt: tsColumn("fetched_at").notNull().defaultNow(),
+  },
+  (t) => [unique("sync_run_fetches_run_endpoint_key").on(t.syncRunId, t.pdmEndpointId)],
+);
+
+export type SyncRunFetch = typeof syncRunFetches.$inferSelect;

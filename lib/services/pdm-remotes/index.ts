@@ -37,6 +37,8 @@ export interface PdmRemoteRecord extends BaseRecord {
   linked_proxmox_endpoint: Ref | null;
   linked_pbs_server: Ref | null;
   link_source: LinkSource;
+  /** Automatic linking found several candidates (ids): shown as "ambiguous". */
+  link_candidates: number[];
   description: string;
   created: Date;
   last_updated: Date;
@@ -115,6 +117,7 @@ export function toRecord(
     linked_proxmox_endpoint: refOrNull(pves, r.linkedProxmoxEndpointId),
     linked_pbs_server: refOrNull(pbss, r.linkedPbsServerId),
     link_source: r.linkSource,
+    link_candidates: r.linkCandidates,
     description: r.description,
     created: r.created,
     last_updated: r.lastUpdated,

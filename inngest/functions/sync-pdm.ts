@@ -1,0 +1,61 @@
+import { getDb } from "@/db";
+import { fetchEndpoint } from "@/lib/sync/fetch";
+import { failRun, finishRun, reconcileEndpoint, startRun } from "@/lib/sync/workflow";
+import { inngest } from "../client";
+import { syncRequested } from "../events";
+
+// The sync workflow (SPEC §4, §4.1): one step per side effect, so a retry resumes where it failed.
+//   start → fetch-endpoint-<id> (in parallel, sharing one request limit) → reconcile-endpoint-<id>
+//   → finish
+// Steps return ids and counts; fetched remotes are staged in the database between steps, which
+// keeps every step's output tiny (Inngest: 4 MB per step, 32 MB per run) even at 10,000 remotes.
+
+/** The subset of Inngest's step tools the workflow uses; the embedded runner provides the same. */
+export interface StepTools {
+  run<T>(id: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export interface SyncHandlerArgs {
+  event: { data: { runId: number } };
+  step: StepTools;
+  /** The engine's id for this execution (Inngest run id, or the embedded runner's). */
+  runId: string;
+}
+
+export async function syncPdmHandler({ event, step, runId: engineRunId }: SyncHandlerArgs) {
+  const runId = event.data.runId;
+  const start = await step.run("start", async () => startRun(await getDb(), runId, engineRunId));
+  if (start.terminal) return { runId, status: "already-finished" };
+  if (start.skipped) {
+    const status = await step.run("finish", async () => finishRun(await getDb(), runId, { skipped: true }));
+    return { runId, status };
+  }
+  const fetched = await Promise.all(
+    start.endpoints.map((ep) => step.run(`fetch-endpoint-${ep.id}`, async () => fetchEndpoint(await getDb(), runId, ep.id, start.concurrency))),
+  );
+  const results = [];
+  for (const ep of start.endpoints) {
+    results.push(await step.run(`reconcile-endpoint-${ep.id}`, async () => reconcileEndpoint(await getDb(), runId, ep)));
+  }
+  const status = await step.run("finish", async () => finishRun(await getDb(), runId));
+  return { runId, status, remotesFetched: fetched.reduce((n, f) => n + f.remotes, 0), endpoints: results.length };
+}
+
+export const SYNC_FUNCTION_ID = "sync-pdm";
+export const SYNC_RETRIES = 2;
+
+export const syncPdm = inngest.createFunction(
+  {
+    id: SYNC_FUNCTION_ID,
+    name: "Sync PDM inventory",
+    triggers: [syncRequested],
+    // Runs never overlap (SPEC §4): they share the inventory and, with branching, main.
+    concurrency: [{ key: '"inventory"', limit: 1 }],
+    retries: SYNC_RETRIES,
+    onFailure: async ({ event, error }) => {
+      const runId = (event.data.event.data as { runId?: number }).runId;
+      if (runId) await failRun(await getDb(), runId, `The sync workflow failed: ${error.message}`);
+    },
+  },
+  async ({ event, step, runId }) => syncPdmHandler({ event, step: step as unknown as StepTools, runId }),
+);

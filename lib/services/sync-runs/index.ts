@@ -1,0 +1,261 @@
+import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Executor } from "@/db/client";
+import {
+  SYNC_RUN_STATUSES,
+  SYNC_TRIGGERS,
+  pdmEndpoints,
+  syncRunSteps,
+  syncRuns,
+  users,
+  type SyncRun,
+  type SyncRunEndpointResult,
+  type SyncRunProgress,
+  type SyncRunStatus,
+  type SyncTrigger,
+} from "@/db/schema";
+import { getEnv, workflowEngineMode } from "@/env";
+import { authorize } from "@/lib/auth/permissions";
+import { NotFoundError } from "@/lib/errors";
+import { zRefId } from "@/lib/validation/fields";
+import { checkRefsExist, parseInput } from "../crud";
+import { addFieldError, ValidationError, type FieldErrors } from "@/lib/errors";
+import type { ServiceContext } from "../context";
+import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
+
+// Sync runs (SPEC §4): requested by people, the API or the schedule; executed by the sync
+// workflow (inngest/functions/sync-pdm.ts) on Inngest or the embedded runner.
+
+export interface SyncRunStepRecord {
+  step_id: string;
+  status: string;
+  attempts: number;
+  error: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+export interface SyncRunRecord {
+  id: number;
+  display: string;
+  status: SyncRunStatus;
+  trigger: SyncTrigger;
+  requested_by: { id: number; name: string; display: string } | null;
+  requested_by_name: string;
+  requested_endpoints: number[] | null;
+  endpoints: SyncRunEndpointResult[];
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  progress: SyncRunProgress | null;
+  branch: string | null;
+  merge_outcome: string | null;
+  error: string | null;
+  engine: string;
+  inngest_run_id: string | null;
+  inngest_url: string | null;
+  queued_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  duration_seconds: number | null;
+}
+
+export const requestSyncRunSchema = z.strictObject({
+  endpoints: z.array(zRefId, "Expected a list of PDM endpoint ids.").max(1000).optional(),
+});
+
+const listSpec: ListSpec = {
+  id: syncRuns.id,
+  filters: {
+    id: { expr: syncRuns.id, kind: "int" },
+    status: { expr: syncRuns.status, kind: "enum", values: SYNC_RUN_STATUSES },
+    trigger: { expr: syncRuns.trigger, kind: "enum", values: SYNC_TRIGGERS },
+    requested_by_id: { expr: syncRuns.requestedById, kind: "fk" },
+    branch: { expr: syncRuns.branchName, kind: "string" },
+    queued_at: { expr: syncRuns.created, kind: "datetime" },
+    started_at: { expr: syncRuns.startedAt, kind: "datetime" },
+    finished_at: { expr: syncRuns.finishedAt, kind: "datetime" },
+  },
+  ordering: { id: syncRuns.id, status: syncRuns.status, queued_at: syncRuns.created, started_at: syncRuns.startedAt, finished_at: syncRuns.finishedAt },
+  defaultOrdering: ["-id"],
+  search: [syncRuns.requestedByName, syncRuns.error],
+};
+
+/** Where the Inngest dashboard shows a run (dev server, self-hosted, or Inngest Cloud). */
+export function inngestRunUrl(runId: string | null): string | null {
+  if (!runId) return null;
+  const env = getEnv();
+  if (env.INNGEST_DASHBOARD_URL) return env.INNGEST_DASHBOARD_URL.replace("{run_id}", encodeURIComponent(runId));
+  if (env.INNGEST_BASE_URL) return `${env.INNGEST_BASE_URL.replace(/\/$/, "")}/run?runID=${encodeURIComponent(runId)}`;
+  if (env.INNGEST_DEV) {
+    const base = /^https?:\/\//.test(env.INNGEST_DEV) ? env.INNGEST_DEV.replace(/\/$/, "") : "http://localhost:8288";
+    return `${base}/run?runID=${encodeURIComponent(runId)}`;
+  }
+  return `https://app.inngest.com/env/production/runs/${encodeURIComponent(runId)}`;
+}
+
+function toRecord(r: SyncRun, requester: string | undefined): SyncRunRecord {
+  return {
+    id: r.id,
+    display: `Sync run #${r.id}`,
+    status: r.status,
+    trigger: r.trigger,
+    requested_by: r.requestedById === null ? null : { id: r.requestedById, name: requester ?? r.requestedByName, display: requester ?? r.requestedByName },
+    requested_by_name: r.requestedByName,
+    requested_endpoints: r.requestedEndpointIds ?? null,
+    endpoints: r.endpoints,
+    created: r.createdCount,
+    updated: r.updatedCount,
+    deleted: r.deletedCount,
+    unchanged: r.unchangedCount,
+    progress: r.progress ?? null,
+    branch: r.branchName,
+    merge_outcome: r.mergeOutcome,
+    error: r.error,
+    engine: r.engine,
+    inngest_run_id: r.inngestRunId,
+    inngest_url: r.engine === "inngest" ? inngestRunUrl(r.inngestRunId) : null,
+    queued_at: r.created,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+    duration_seconds: r.startedAt && r.finishedAt ? (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000 : null,
+  };
+}
+
+async function hydrate(db: Executor, rows: SyncRun[]): Promise<SyncRunRecord[]> {
+  const ids = [...new Set(rows.map((r) => r.requestedById).filter((i): i is number => i !== null))];
+  const names = ids.length ? await db.select({ id: users.id, username: users.username }).from(users).where(inArray(users.id, ids)) : [];
+  const byId = new Map(names.map((n) => [n.id, n.username]));
+  return rows.map((r) => toRecord(r, r.requestedById === null ? undefined : byId.get(r.requestedById)));
+}
+
+export async function listSyncRuns(ctx: ServiceContext, input: ListInput = {}): Promise<Page<SyncRunRecord>> {
+  authorize(ctx.actor, "inventory.read");
+  const where = buildWhere(listSpec, input);
+  const limit = clampLimit(input.limit);
+  const offset = Math.max(0, input.offset ?? 0);
+  const [totals, rows] = await Promise.all([
+    ctx.db.select({ n: count() }).from(syncRuns).where(where),
+    ctx.db.select().from(syncRuns).where(where).orderBy(...buildOrderBy(listSpec, input.ordering)).limit(limit).offset(offset),
+  ]);
+  return { count: Number(totals[0]?.n ?? 0), limit, offset, results: await hydrate(ctx.db, rows) };
+}
+
+export async function getSyncRun(ctx: ServiceContext, id: number): Promise<SyncRunRecord & { steps: SyncRunStepRecord[] }> {
+  authorize(ctx.actor, "inventory.read");
+  const [row] = Number.isSafeInteger(id) && id > 0 && id <= 2147483647 ? await ctx.db.select().from(syncRuns).where(eq(syncRuns.id, id)) : [];
+  if (!row) throw new NotFoundError("sync run", id);
+  const [rec] = await hydrate(ctx.db, [row]);
+  const steps = await ctx.db.select().from(syncRunSteps).where(eq(syncRunSteps.syncRunId, id)).orderBy(syncRunSteps.startedAt, syncRunSteps.id);
+  return {
+    ...rec!,
+    steps: steps.map((s) => ({
+      step_id: s.stepId,
+      status: s.status,
+      attempts: s.attempts,
+      error: s.error,
+      started_at: s.startedAt,
+      finished_at: s.finishedAt,
+    })),
+  };
+}
+
+/** The newest runs, for the dashboard. */
+export async function recentSyncRuns(ctx: ServiceContext, limit = 10): Promise<SyncRunRecord[]> {
+  authorize(ctx.actor, "inventory.read");
+  const rows = await ctx.db.select().from(syncRuns).orderBy(desc(syncRuns.id)).limit(limit);
+  return hydrate(ctx.db, rows);
+}
+
+/**
+ * Records a queued run (SPEC §4). The caller hands its id to the workflow engine
+ * (inngest/dispatch.ts). `endpoints` narrows the run; unknown ids are a field error.
+ */
+export async function createSyncRun(ctx: ServiceContext, input: unknown, trigger: SyncTrigger): Promise<SyncRunRecord> {
+  authorize(ctx.actor, "sync.run");
+  const parsed = parseInput(requestSyncRunSchema, input ?? {});
+  const endpointIds = parsed.endpoints as number[] | undefined;
+  const errors: FieldErrors = {};
+  await checkRefsExist(ctx, errors, { table: pdmEndpoints, idColumn: pdmEndpoints.id, ids: endpointIds, field: "endpoints", label: "PDM endpoint" });
+  if (endpointIds && endpointIds.length === 0) addFieldError(errors, "endpoints", "Name at least one endpoint, or leave the field out to sync every enabled endpoint.");
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const [row] = await ctx.db
+    .insert(syncRuns)
+    .values({
+      trigger,
+      requestedById: ctx.actor.userId,
+      requestedByName: ctx.actor.kind === "system" ? "schedule" : ctx.actor.username,
+      requestedEndpointIds: endpointIds ? [...new Set(endpointIds)] : null,
+      engine: workflowEngineMode(),
+      progress: { currentStep: null, endpointsDone: 0, endpointsTotal: 0, remotesFetched: 0, remotesTotal: 0 },
+    })
+    .returning();
+  return (await hydrate(ctx.db, [row!]))[0]!;
+}
+
+// ---- Internal transitions, used by the workflow (no permission checks: the run was authorized when requested).
+
+export async function loadRun(db: Executor, id: number): Promise<SyncRun> {
+  const [row] = await db.select().from(syncRuns).where(eq(syncRuns.id, id));
+  if (!row) throw new NotFoundError("sync run", id);
+  return row;
+}
+
+export async function markRunStarted(db: Executor, id: number, fields: { inngestRunId?: string | null; endpointsTotal: number }): Promise<void> {
+  await db
+    .update(syncRuns)
+    .set({
+      status: "running",
+      startedAt: sql`coalesce(${syncRuns.startedAt}, now())`,
+      ...(fields.inngestRunId ? { inngestRunId: fields.inngestRunId } : {}),
+      progress: sql`jsonb_set(coalesce(${syncRuns.progress}, '{}'::jsonb), '{endpointsTotal}', to_jsonb(${fields.endpointsTotal}::int))`,
+    })
+    .where(eq(syncRuns.id, id));
+}
+
+/** Atomic progress counters: parallel fetch steps update the same run. */
+export async function bumpProgress(db: Executor, id: number, delta: { remotesFetched?: number; remotesTotal?: number; endpointsDone?: number }, currentStep?: string): Promise<void> {
+  let expr = sql`coalesce(${syncRuns.progress}, '{}'::jsonb)`;
+  for (const [k, v] of Object.entries(delta)) {
+    if (!v) continue;
+    expr = sql`jsonb_set(${expr}, ${`{${k}}`}::text[], to_jsonb(coalesce((${expr}->>${k})::int, 0) + ${v}::int))`;
+  }
+  if (currentStep !== undefined) expr = sql`jsonb_set(${expr}, '{currentStep}', to_jsonb(${currentStep}::text))`;
+  await db.update(syncRuns).set({ progress: expr }).where(eq(syncRuns.id, id));
+}
+
+/** Records one endpoint's outcome (idempotent: a retried step finds it and keeps the first). */
+export async function recordEndpointResult(db: Executor, id: number, result: SyncRunEndpointResult): Promise<void> {
+  await db
+    .update(syncRuns)
+    .set({
+      endpoints: sql`${syncRuns.endpoints} || ${JSON.stringify([result])}::jsonb`,
+      createdCount: sql`${syncRuns.createdCount} + ${result.created}`,
+      updatedCount: sql`${syncRuns.updatedCount} + ${result.updated}`,
+      deletedCount: sql`${syncRuns.deletedCount} + ${result.deleted}`,
+      unchangedCount: sql`${syncRuns.unchangedCount} + ${result.unchanged}`,
+    })
+    .where(and(eq(syncRuns.id, id), sql`not exists (select 1 from jsonb_array_elements(${syncRuns.endpoints}) e where (e->>'id')::int = ${result.id})`));
+}
+
+export async function endpointResultOf(db: Executor, id: number, endpointId: number): Promise<SyncRunEndpointResult | null> {
+  const run = await loadRun(db, id);
+  return run.endpoints.find((e) => e.id === endpointId) ?? null;
+}
+
+/** The terminal status, written last (SPEC §4). */
+export async function finishRunRecord(db: Executor, id: number, fields: { status: SyncRunStatus; error?: string | null; branchName?: string | null; mergeOutcome?: string | null }): Promise<void> {
+  await db
+    .update(syncRuns)
+    .set({
+      status: fields.status,
+      error: fields.error ?? null,
+      finishedAt: new Date(),
+      startedAt: sql`coalesce(${syncRuns.startedAt}, now())`,
+      progress: sql`jsonb_set(coalesce(${syncRuns.progress}, '{}'::jsonb), '{currentStep}', 'null'::jsonb)`,
+      ...(fields.branchName !== undefined ? { branchName: fields.branchName } : {}),
+      ...(fields.mergeOutcome !== undefined ? { mergeOutcome: fields.mergeOutcome } : {}),
+    })
+    .where(eq(syncRuns.id, id));
+}

@@ -1,0 +1,127 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import { bulkInsert } from "@/db/bulk";
+import { pdmEndpoints, pdmRemotes, type NewPdmRemote, type PdmRemote } from "@/db/schema";
+import { recordChanges, type ChangeInput } from "@/lib/services/changelog/record";
+import type { ServiceContext } from "@/lib/services/context";
+import { pdmEndpointService, pdmEndpointSnapshot } from "@/lib/services/pdm-endpoints";
+import { pdmRemoteSnapshot, toRecord } from "@/lib/services/pdm-remotes";
+import type { ReconcilePlan, RemoteState } from "./reconcile";
+
+// Applies one endpoint's reconcile plan to the database. The caller runs it inside one
+// transaction per endpoint (SPEC §4 step 4): an endpoint is either fully synced or untouched.
+
+const EMPTY = new Map();
+
+export interface ApplyCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+}
+
+function snapshotRow(row: PdmRemote): Record<string, unknown> {
+  return pdmRemoteSnapshot(toRecord(row, EMPTY, EMPTY, EMPTY));
+}
+
+function stateColumns(s: Partial<RemoteState>): Partial<NewPdmRemote> {
+  return { ...s };
+}
+
+export async function applyRemotePlan(ctx: ServiceContext, endpointId: number, plan: ReconcilePlan, now: Date): Promise<ApplyCounts> {
+  const changes: ChangeInput[] = [];
+
+  if (plan.deletes.length) {
+    await ctx.db.delete(pdmRemotes).where(inArray(pdmRemotes.id, plan.deletes.map((r) => r.id)));
+    for (const r of plan.deletes)
+      changes.push({ action: "delete", objectType: "netbox_pdm.pdmremote", objectId: r.id, repr: r.name, pre: snapshotRow(r), post: null });
+  }
+
+  if (plan.updates.length) {
+    // Renames free their old names first, so a rename chain (a→b, b→c) never trips the unique key.
+    const renamed = plan.updates.filter((u) => u.renamedFrom !== null);
+    if (renamed.length) {
+      await ctx.db
+        .update(pdmRemotes)
+        .set({ name: sql`'~renaming~' || ${pdmRemotes.id}::text` })
+        .where(inArray(pdmRemotes.id, renamed.map((u) => u.id)));
+    }
+    for (const u of plan.updates) {
+      const after: PdmRemote = { ...u.before, ...stateColumns(u.changes), linkCandidates: u.linkCandidates, lastSeenAt: now, lastUpdated: now } as PdmRemote;
+      await ctx.db
+        .update(pdmRemotes)
+        .set({ ...stateColumns(u.changes), ...(u.renamedFrom !== null ? { name: after.name } : {}), linkCandidates: u.linkCandidates, lastSeenAt: now, lastUpdated: now })
+        .where(eq(pdmRemotes.id, u.id));
+      changes.push({ action: "update", objectType: "netbox_pdm.pdmremote", objectId: u.id, repr: after.name, pre: snapshotRow(u.before), post: snapshotRow(after) });
+    }
+  }
+
+  if (plan.creates.length) {
+    const rows: NewPdmRemote[] = plan.creates.map((c) => ({
+      pdmEndpointId: endpointId,
+      name: c.name,
+      remoteType: c.remoteType,
+      version: c.version,
+      nodes: c.nodes,
+      webUrl: c.webUrl,
+      authid: c.authid,
+      status: c.status,
+      lastError: c.lastError,
+      lastSeenAt: now,
+      linkedProxmoxEndpointId: c.linkedProxmoxEndpointId,
+      linkedPbsServerId: c.linkedPbsServerId,
+      linkSource: c.linkSource,
+      linkCandidates: c.linkCandidates,
+      description: "",
+      created: now,
+      lastUpdated: now,
+    }));
+    const created = await bulkInsert(ctx.db, pdmRemotes, rows);
+    for (const row of created)
+      changes.push({ action: "create", objectType: "netbox_pdm.pdmremote", objectId: row.id, repr: row.name, pre: null, post: snapshotRow(row) });
+  }
+
+  // Seen and unchanged: only the volatile fields move, without change-log entries (SPEC §4).
+  if (plan.unchanged.length) {
+    await ctx.db
+      .update(pdmRemotes)
+      .set({ lastSeenAt: now })
+      .where(inArray(pdmRemotes.id, plan.unchanged.map((u) => u.id)));
+    const candidateChanges = plan.unchanged.filter((u) => u.linkCandidates.length > 0);
+    for (const u of candidateChanges) await ctx.db.update(pdmRemotes).set({ linkCandidates: u.linkCandidates }).where(eq(pdmRemotes.id, u.id));
+    // Clear stale candidates in one statement.
+    const cleared = plan.unchanged.filter((u) => u.linkCandidates.length === 0).map((u) => u.id);
+    if (cleared.length)
+      await ctx.db
+        .update(pdmRemotes)
+        .set({ linkCandidates: [] })
+        .where(sql`${inArray(pdmRemotes.id, cleared)} and ${pdmRemotes.linkCandidates} <> '[]'::jsonb`);
+  }
+
+  await recordChanges(ctx, changes);
+  return { created: plan.creates.length, updated: plan.updates.length, deleted: plan.deletes.length, unchanged: plan.unchanged.length };
+}
+
+/**
+ * The endpoint's own sync-owned fields: PDM version and last_seen_at on success, last_error on
+ * failure (cleared on success). Only real changes (not last_seen_at) are change-logged.
+ */
+export async function applyEndpointOutcome(
+  ctx: ServiceContext,
+  endpointId: number,
+  outcome: { ok: true; version: string } | { ok: false; error: string },
+  now: Date,
+): Promise<void> {
+  const [before] = await pdmEndpointService.load(ctx.db, [endpointId]);
+  if (!before) return;
+  const set = outcome.ok ? { version: outcome.version, lastSeenAt: now, lastError: null } : { lastError: outcome.error };
+  const changed = outcome.ok ? before.version !== outcome.version || before.last_error !== null : before.last_error !== outcome.error;
+  await ctx.db
+    .update(pdmEndpoints)
+    .set(changed ? { ...set, lastUpdated: now } : set)
+    .where(eq(pdmEndpoints.id, endpointId));
+  if (!changed) return;
+  const [after] = await pdmEndpointService.load(ctx.db, [endpointId]);
+  await recordChanges(ctx, [
+    { action: "update", objectType: "netbox_pdm.pdmendpoint", objectId: endpointId, repr: before.name, pre: pdmEndpointSnapshot(before), post: pdmEndpointSnapshot(after!) },
+  ]);
+}

@@ -1,0 +1,105 @@
+import type { Db } from "@/db/client";
+import { isAppError } from "@/lib/errors";
+import { log } from "@/lib/log";
+import { createPdmClient, createRequestLimiter, isPdmError, type RequestLimiter } from "@/lib/pdm";
+import { getPdmEndpointConnection } from "@/lib/services/pdm-endpoints";
+import { bumpProgress } from "@/lib/services/sync-runs";
+import type { FetchedRemote } from "./reconcile";
+import { runContext, stageFetch } from "./workflow";
+
+// SPEC §4 steps 1-3 for one endpoint: /version, /remotes/remote, then every remote's version,
+// within the run's shared request limit. The result is staged in the database; the step returns
+// only counts. PDM failures are the endpoint's outcome, never thrown for the engine to retry.
+
+const g = globalThis as typeof globalThis & { __netboxPdmRunLimiters?: Map<number, RequestLimiter> };
+
+/** One limiter per run, shared by its parallel fetch steps (they run in this process). */
+function runLimiter(runId: number, concurrency: number): RequestLimiter {
+  const limiters = (g.__netboxPdmRunLimiters ??= new Map());
+  let l = limiters.get(runId);
+  if (!l || l.limit !== concurrency) {
+    l = createRequestLimiter(concurrency);
+    limiters.set(runId, l);
+  }
+  return l;
+}
+
+export function releaseRunLimiter(runId: number): void {
+  g.__netboxPdmRunLimiters?.delete(runId);
+}
+
+export interface FetchOutcome {
+  ok: boolean;
+  remotes: number;
+  unreachable: number;
+  error: string | null;
+}
+
+export async function fetchEndpoint(db: Db, runId: number, endpointId: number, concurrency: number): Promise<FetchOutcome> {
+  const ctx = runContext(db, runId);
+  let conn;
+  try {
+    conn = await getPdmEndpointConnection(ctx, endpointId);
+  } catch (err) {
+    if (isAppError(err) && err.code === "secret_unreadable") {
+      await stageFetch(db, runId, endpointId, { ok: false, error: err.message, pdmVersion: null, remotes: [] });
+      return { ok: false, remotes: 0, unreachable: 0, error: err.message };
+    }
+    throw err;
+  }
+  const client = createPdmClient({
+    host: conn.host,
+    port: conn.port,
+    tokenId: conn.tokenId,
+    tokenSecret: conn.tokenSecret,
+    fingerprint: conn.fingerprint,
+    verifySsl: conn.verifySsl,
+    timeoutSeconds: conn.timeoutSeconds,
+    limiter: runLimiter(runId, concurrency),
+  });
+  if (client.tlsUnverified) log.warn(`sync run #${runId}: PDM endpoint "${conn.name}" is contacted without TLS verification (no fingerprint, verify_ssl off)`);
+  let progress = Promise.resolve();
+  try {
+    const version = await client.version();
+    const list = await client.listRemotes();
+    progress = progress.then(() => bumpProgress(db, runId, { remotesTotal: list.length }));
+    let pending = 0;
+    let lastFlush = Date.now();
+    const flush = () => {
+      const n = pending;
+      pending = 0;
+      lastFlush = Date.now();
+      if (n) progress = progress.then(() => bumpProgress(db, runId, { remotesFetched: n }));
+    };
+    const versions = await client.remoteVersions(
+      list.map((r) => r.name),
+      () => {
+        pending++;
+        if (pending >= 200 || Date.now() - lastFlush > 500) flush();
+      },
+    );
+    flush();
+    const remotes: FetchedRemote[] = list.map((r) => {
+      const v = versions.get(r.name);
+      return {
+        name: r.name,
+        type: r.type,
+        nodes: r.nodes,
+        authid: r.authid,
+        webUrl: r.webUrl,
+        version: v?.ok ? v.version : null,
+        error: v && !v.ok ? v.error : null,
+      };
+    });
+    await stageFetch(db, runId, endpointId, { ok: true, error: null, pdmVersion: version.full, remotes });
+    return { ok: true, remotes: remotes.length, unreachable: remotes.filter((r) => r.error).length, error: null };
+  } catch (err) {
+    if (!isPdmError(err)) throw err;
+    // The endpoint failed (auth, TLS, timeout, 5xx, malformed…): record it; its remotes stay as they are.
+    await stageFetch(db, runId, endpointId, { ok: false, error: err.message, pdmVersion: null, remotes: [] });
+    return { ok: false, remotes: 0, unreachable: 0, error: err.message };
+  } finally {
+    await progress.catch(() => {});
+    await client.close();
+  }
+}
