@@ -67,5 +67,7 @@ export function isAppError(err: unknown): err is AppError {
 
 /** Merge field errors from several checks. */
 export function addFieldError(errors: FieldErrors, field: string, message: string): void {
-  (errors[field] ??= []).push(message);
+  // Own properties only: a field named "toString" or "__proto__" must not reach Object.prototype.
+  if (Object.prototype.hasOwnProperty.call(errors, field)) errors[field]!.push(message);
+  else Object.defineProperty(errors, field, { value: [message], enumerable: true, writable: true, configurable: true });
 }

@@ -1,5 +1,6 @@
 import { type AppError, isAppError } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { pgDataError } from "@/lib/services/crud";
 
 /** NetBox-style API version string (SPEC §6): what NetBox clients feature-detect against. */
 export const API_VERSION = "4.6";
@@ -33,6 +34,8 @@ export function errorResponse(err: unknown, requestId?: string): Response {
     if (err.status >= 500) log.error("request failed", { requestId, code: err.code, message: err.message });
     return detailResponse(err.status, err.message, requestId, err.details ?? {});
   }
+  // A data exception from PostgreSQL means the request held a value it cannot take: a 400.
+  if (pgDataError(err)) return detailResponse(400, "A value in the request is out of range or not valid for its field.", requestId);
   log.error("unhandled error in API request", {
     requestId,
     error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),

@@ -21,6 +21,7 @@ export const REFERENCE_FIELDS: Partial<Record<ObjectType, Record<string, ObjectT
   "netbox_proxbox.proxmoxendpoint": { site: "dcim.site", tenant: "tenancy.tenant" },
   "netbox_pbs.pbsserver": { site: "dcim.site", tenant: "tenancy.tenant" },
   "users.token": { user: "users.user" },
+  "netbox_pdm.syncrun": { requested_by: "users.user" },
   "core.objectchange": { user: "users.user" },
 };
 

@@ -158,10 +158,21 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
+/** Field paths of strings holding NUL characters, which PostgreSQL cannot store (DRF refuses them too). */
+function nulFields(v: unknown, path: string, out: string[]): string[] {
+  if (typeof v === "string") {
+    if (v.includes("\u0000")) out.push(path || "non_field_errors");
+  } else if (Array.isArray(v)) v.forEach((x, i) => nulFields(x, path ? `${path}.${i}` : String(i), out));
+  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) nulFields(x, path ? `${path}.${k}` : k, out);
+  return out;
+}
+
 export function parseInput(schema: z.ZodType<Shape>, input: unknown): Shape {
   if (!isPlainObject(input)) {
     throw new ValidationError({ non_field_errors: ["Invalid data. Expected a JSON object."] });
   }
+  const nul = nulFields(input, "", []);
+  if (nul.length) throw new ValidationError(Object.fromEntries(nul.map((f) => [f, ["Null characters are not allowed."]])));
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(zodToFieldErrors(result.error));
   return result.data;
@@ -169,10 +180,19 @@ export function parseInput(schema: z.ZodType<Shape>, input: unknown): Shape {
 
 /** Postgres errors arrive wrapped (DrizzleQueryError → cause); find the constraint behind one. */
 export function pgConstraintError(err: unknown): { code: string; constraint?: string } | null {
+  return pgError(err, /^23\d{3}$/);
+}
+
+/** A PostgreSQL data exception (class 22: out of range, bad encoding…): bad input, not a server fault. */
+export function pgDataError(err: unknown): { code: string } | null {
+  return pgError(err, /^22[0-9A-Z]{3}$/);
+}
+
+function pgError(err: unknown, code: RegExp): { code: string; constraint?: string } | null {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
     const o = e as { code?: unknown; constraint_name?: unknown; constraint?: unknown; cause?: unknown };
-    if (typeof o.code === "string" && /^23\d{3}$/.test(o.code)) {
+    if (typeof o.code === "string" && code.test(o.code)) {
       const constraint = (o.constraint_name ?? o.constraint) as string | undefined;
       return { code: o.code, constraint };
     }
@@ -182,6 +202,7 @@ export function pgConstraintError(err: unknown): { code: string; constraint?: st
 }
 
 function translateDbError(def: CrudDefinition<BaseRecord>, err: unknown): never {
+  if (pgDataError(err)) throw new ValidationError({ non_field_errors: ["A value is out of range or not valid for its field."] });
   const pg = pgConstraintError(err);
   if (pg) {
     const mapped = pg.constraint ? def.constraints?.[pg.constraint] : undefined;

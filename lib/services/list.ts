@@ -45,7 +45,7 @@ export interface Page<T> {
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
 
-const LOOKUPS: Record<FilterKind, readonly string[]> = {
+export const LOOKUPS: Record<FilterKind, readonly string[]> = {
   string: ["exact", "n", "ic", "nic", "ie", "nie", "isw", "nisw", "iew", "niew", "isnull", "empty"],
   int: ["exact", "n", "lt", "lte", "gt", "gte", "isnull"],
   fk: ["exact", "n", "isnull"],
@@ -71,6 +71,11 @@ export const RESERVED_PARAMS = new Set([
   "_",
 ]);
 
+/** An own property only (never one inherited from Object.prototype, whatever the client sends). */
+function own<T>(o: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -86,7 +91,8 @@ function parseValue(def: FilterDef, raw: string, key: string, errors: FieldError
   switch (def.kind) {
     case "int":
     case "fk": {
-      if (!/^-?\d{1,15}$/.test(raw.trim())) {
+      // Columns are 32-bit: a larger number could never match (and PostgreSQL would refuse it).
+      if (!/^-?\d{1,10}$/.test(raw.trim()) || Math.abs(Number(raw.trim())) > 2147483647) {
         addFieldError(errors, key, `“${raw}” is not a valid integer.`);
         return undefined;
       }
@@ -106,7 +112,7 @@ function parseValue(def: FilterDef, raw: string, key: string, errors: FieldError
     }
     case "datetime": {
       const d = new Date(raw);
-      if (Number.isNaN(d.getTime())) {
+      if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1 || d.getUTCFullYear() > 9999) {
         addFieldError(errors, key, `“${raw}” is not a valid date/time.`);
         return undefined;
       }
@@ -161,17 +167,21 @@ function condition(def: FilterDef, lookup: string, values: unknown[]): SQL | und
 /** Builds the WHERE clause; invalid filter values are field errors (400), unknown keys are ignored as NetBox does. */
 export function buildWhere(spec: ListSpec, input: ListInput): SQL | undefined {
   const errors: FieldErrors = {};
+  // PostgreSQL text cannot hold NUL characters: such a filter could never match, and is refused.
+  for (const [key, values] of Object.entries(input.filters ?? {}))
+    if (values.some((v) => v.includes("\u0000"))) addFieldError(errors, key, "Null characters are not allowed.");
+  if (input.q?.includes("\u0000")) addFieldError(errors, "q", "Null characters are not allowed.");
   const parts: (SQL | undefined)[] = [];
   for (const [key, rawValues] of Object.entries(input.filters ?? {})) {
     if (RESERVED_PARAMS.has(key) || rawValues.length === 0) continue;
     const sep = key.lastIndexOf("__");
     let base = key;
     let lookup = "exact";
-    if (sep > 0 && !spec.filters[key]) {
+    if (sep > 0 && !own(spec.filters, key)) {
       base = key.slice(0, sep);
       lookup = key.slice(sep + 2);
     }
-    const def = spec.filters[base];
+    const def = own(spec.filters, base);
     if (!def) continue;
     if (!LOOKUPS[def.kind].includes(lookup)) {
       addFieldError(errors, key, `Unsupported lookup “${lookup}” for this field.`);
@@ -203,12 +213,12 @@ export function buildWhere(spec: ListSpec, input: ListInput): SQL | undefined {
 
 export function buildOrderBy(spec: ListSpec, ordering: string[] | undefined): SQL[] {
   const fields = (ordering ?? []).flatMap((o) => o.split(",")).map((o) => o.trim()).filter(Boolean);
-  const chosen = fields.filter((f) => spec.ordering[f.replace(/^-/, "")]);
+  const chosen = fields.filter((f) => own(spec.ordering, f.replace(/^-/, "")));
   const list = chosen.length ? chosen : spec.defaultOrdering;
   const out: SQL[] = [];
   for (const f of list) {
     const descending = f.startsWith("-");
-    const expr = spec.ordering[f.replace(/^-/, "")];
+    const expr = own(spec.ordering, f.replace(/^-/, ""));
     if (!expr) continue;
     out.push(descending ? sql`${desc(expr as AnyPgColumn)} nulls last` : sql`${asc(expr as AnyPgColumn)} nulls last`);
   }
@@ -225,10 +235,10 @@ export function clampLimit(limit: number | undefined): number {
 
 /** Reads a ListInput from a query string (API and UI share it). */
 export function listInputFromSearchParams(params: URLSearchParams, opts: { sortParam?: string } = {}): ListInput {
-  const filters: Record<string, string[]> = {};
+  const filters = new Map<string, string[]>();
   for (const [k, v] of params) {
     if (RESERVED_PARAMS.has(k)) continue;
-    (filters[k] ??= []).push(v);
+    filters.set(k, [...(filters.get(k) ?? []), v]);
   }
   const errors: FieldErrors = {};
   const int = (name: string): number | undefined => {
@@ -244,5 +254,5 @@ export function listInputFromSearchParams(params: URLSearchParams, opts: { sortP
   const offset = int("offset");
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const ordering = params.getAll(opts.sortParam ?? "ordering");
-  return { q: params.get("q") ?? undefined, filters, ordering: ordering.length ? ordering : undefined, limit, offset };
+  return { q: params.get("q") ?? undefined, filters: Object.fromEntries(filters), ordering: ordering.length ? ordering : undefined, limit, offset };
 }

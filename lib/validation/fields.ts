@@ -86,7 +86,11 @@ export const TOKEN_ID_RE = new RegExp(`^[^\\s:/@!\\x00-\\x1f\\x7f]+@${SAFE_ID}!$
 export const zTokenId = z.string(MSG.required).trim().min(1, MSG.required).max(255).regex(TOKEN_ID_RE, MSG.tokenId);
 
 /** A reference to another object by id (null clears it where allowed). */
-export const zRefId = z.number("Expected an object id (integer).").int("Expected an object id (integer).").positive("Expected an object id (integer).");
+export const zRefId = z
+  .number("Expected an object id (integer).")
+  .int("Expected an object id (integer).")
+  .positive("Expected an object id (integer).")
+  .max(2147483647, "Expected an object id (integer).");
 
 export const zHttpUrl = z.string().trim().max(500).refine((v) => {
   if (v === "") return true;

@@ -1,6 +1,7 @@
 import { count, inArray } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { CHANGE_ACTIONS, objectChanges, type ChangeAction } from "@/db/schema";
+import { z } from "zod";
+import { CHANGE_ACTIONS, objectChanges } from "@/db/schema";
 import { authorize } from "@/lib/auth/permissions";
 import { NotFoundError } from "@/lib/errors";
 import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
@@ -8,21 +9,23 @@ import type { ServiceContext } from "../context";
 
 // NetBox's ObjectChange (SPEC §7), read side: the Changelog tabs and /api/core/object-changes/.
 
-export interface ObjectChangeRecord {
-  id: number;
-  display: string;
-  time: Date;
-  user: { id: number; name: string; display: string } | null;
-  user_name: string;
-  request_id: string;
-  action: ChangeAction;
-  changed_object_type: string;
-  changed_object_id: number;
-  object_repr: string;
-  prechange_data: Record<string, unknown> | null;
-  postchange_data: Record<string, unknown> | null;
-  sync_run: number | null;
-}
+/** The read shape of a change (also what /api/schema/ documents). */
+export const objectChangeRecordSchema = z.object({
+  id: z.number().int(),
+  display: z.string(),
+  time: z.date(),
+  user: z.object({ id: z.number().int(), name: z.string(), display: z.string() }).nullable(),
+  user_name: z.string(),
+  request_id: z.string(),
+  action: z.enum(CHANGE_ACTIONS),
+  changed_object_type: z.string(),
+  changed_object_id: z.number().int(),
+  object_repr: z.string(),
+  prechange_data: z.record(z.string(), z.unknown()).nullable(),
+  postchange_data: z.record(z.string(), z.unknown()).nullable(),
+  sync_run: z.number().int().nullable(),
+});
+export type ObjectChangeRecord = z.infer<typeof objectChangeRecordSchema>;
 
 export const objectChangeListSpec: ListSpec = {
   id: objectChanges.id,

@@ -10,7 +10,6 @@ import {
   users,
   type SyncRun,
   type SyncRunEndpointResult,
-  type SyncRunProgress,
   type SyncRunStatus,
   type SyncTrigger,
 } from "@/db/schema";
@@ -26,46 +25,69 @@ import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, ty
 // Sync runs (SPEC §4): requested by people, the API or the schedule; executed by the sync
 // workflow (inngest/functions/sync-pdm.ts) on Inngest or the embedded runner.
 
-export interface SyncRunStepRecord {
-  step_id: string;
-  status: string;
-  attempts: number;
-  error: string | null;
-  started_at: Date;
-  finished_at: Date | null;
-}
+const endpointResultSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  outcome: z.enum(["succeeded", "failed", "skipped"]),
+  created: z.number().int(),
+  updated: z.number().int(),
+  deleted: z.number().int(),
+  unchanged: z.number().int(),
+  error: z.string().nullable(),
+});
 
-export interface SyncRunRecord {
-  id: number;
-  display: string;
-  status: SyncRunStatus;
-  trigger: SyncTrigger;
-  requested_by: { id: number; name: string; display: string } | null;
-  requested_by_name: string;
-  requested_endpoints: number[] | null;
-  endpoints: SyncRunEndpointResult[];
-  created: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-  progress: SyncRunProgress | null;
-  branch: string | null;
-  merge_outcome: string | null;
-  error: string | null;
-  engine: string;
-  inngest_run_id: string | null;
-  inngest_url: string | null;
-  queued_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  duration_seconds: number | null;
-}
+export const syncRunStepRecordSchema = z.object({
+  step_id: z.string(),
+  status: z.string(),
+  attempts: z.number().int(),
+  error: z.string().nullable(),
+  started_at: z.date(),
+  finished_at: z.date().nullable(),
+});
+export type SyncRunStepRecord = z.infer<typeof syncRunStepRecordSchema>;
+
+/** The read shape of a run (SPEC §4; also what /api/schema/ documents). */
+export const syncRunRecordSchema = z.object({
+  id: z.number().int(),
+  display: z.string(),
+  status: z.enum(SYNC_RUN_STATUSES),
+  trigger: z.enum(SYNC_TRIGGERS),
+  requested_by: z.object({ id: z.number().int(), name: z.string(), display: z.string() }).nullable(),
+  requested_by_name: z.string(),
+  requested_endpoints: z.array(z.number().int()).nullable(),
+  endpoints: z.array(endpointResultSchema),
+  created: z.number().int(),
+  updated: z.number().int(),
+  deleted: z.number().int(),
+  unchanged: z.number().int(),
+  progress: z
+    .object({
+      currentStep: z.string().nullable(),
+      endpointsDone: z.number().int(),
+      endpointsTotal: z.number().int(),
+      remotesFetched: z.number().int(),
+      remotesTotal: z.number().int(),
+    })
+    .nullable(),
+  branch: z.string().nullable(),
+  merge_outcome: z.string().nullable(),
+  error: z.string().nullable(),
+  engine: z.string(),
+  inngest_run_id: z.string().nullable(),
+  inngest_url: z.string().nullable(),
+  queued_at: z.date(),
+  started_at: z.date().nullable(),
+  finished_at: z.date().nullable(),
+  duration_seconds: z.number().nullable(),
+});
+export type SyncRunRecord = z.infer<typeof syncRunRecordSchema>;
+export const syncRunDetailSchema = syncRunRecordSchema.extend({ steps: z.array(syncRunStepRecordSchema) });
 
 export const requestSyncRunSchema = z.strictObject({
   endpoints: z.array(zRefId, "Expected a list of PDM endpoint ids.").max(1000).optional(),
 });
 
-const listSpec: ListSpec = {
+export const syncRunListSpec: ListSpec = {
   id: syncRuns.id,
   filters: {
     id: { expr: syncRuns.id, kind: "int" },
@@ -132,12 +154,12 @@ async function hydrate(db: Executor, rows: SyncRun[]): Promise<SyncRunRecord[]> 
 
 export async function listSyncRuns(ctx: ServiceContext, input: ListInput = {}): Promise<Page<SyncRunRecord>> {
   authorize(ctx.actor, "inventory.read");
-  const where = buildWhere(listSpec, input);
+  const where = buildWhere(syncRunListSpec, input);
   const limit = clampLimit(input.limit);
   const offset = Math.max(0, input.offset ?? 0);
   const [totals, rows] = await Promise.all([
     ctx.db.select({ n: count() }).from(syncRuns).where(where),
-    ctx.db.select().from(syncRuns).where(where).orderBy(...buildOrderBy(listSpec, input.ordering)).limit(limit).offset(offset),
+    ctx.db.select().from(syncRuns).where(where).orderBy(...buildOrderBy(syncRunListSpec, input.ordering)).limit(limit).offset(offset),
   ]);
   return { count: Number(totals[0]?.n ?? 0), limit, offset, results: await hydrate(ctx.db, rows) };
 }

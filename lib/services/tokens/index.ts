@@ -33,7 +33,7 @@ export const tokenCreateSchema = z.strictObject({
   description: z.string("Enter text.").max(200, "Ensure this field has no more than 200 characters.").optional(),
 });
 
-const listSpec: ListSpec = {
+export const tokenListSpec: ListSpec = {
   id: apiTokens.id,
   filters: {
     id: { expr: apiTokens.id, kind: "int" },
@@ -84,12 +84,12 @@ function scope(actor: Actor) {
 
 export async function listTokens(ctx: ServiceContext, input: ListInput = {}): Promise<Page<TokenRecord>> {
   authorize(ctx.actor, "tokens.read_own");
-  const where = and(buildWhere(listSpec, input), scope(ctx.actor));
+  const where = and(buildWhere(tokenListSpec, input), scope(ctx.actor));
   const limit = clampLimit(input.limit);
   const offset = Math.max(0, input.offset ?? 0);
   const [totals, idRows] = await Promise.all([
     ctx.db.select({ n: count() }).from(apiTokens).where(where),
-    ctx.db.select({ id: apiTokens.id }).from(apiTokens).where(where).orderBy(...buildOrderBy(listSpec, input.ordering)).limit(limit).offset(offset),
+    ctx.db.select({ id: apiTokens.id }).from(apiTokens).where(where).orderBy(...buildOrderBy(tokenListSpec, input.ordering)).limit(limit).offset(offset),
   ]);
   const recs = await load(ctx.db, idRows.map((r) => r.id));
   const byId = new Map(recs.map((r) => [r.id, r]));

@@ -1,0 +1,4 @@
+import { apiRoot } from "@/lib/api/roots";
+
+// GET /api/dcim/ – the endpoints below it.
+export const GET = apiRoot("/api/dcim/", ["sites/"]);

@@ -1,0 +1,19 @@
+import { apiRoute, readJsonBody } from "@/lib/api/handler";
+import { jsonResponse } from "@/lib/api/responses";
+import { getSettings, updateSettings, type SettingsRecord } from "@/lib/services/settings";
+
+// /api/plugins/pdm/settings/ – the settings singleton itself, no list envelope (SPEC §2.3).
+function shape(rec: SettingsRecord, baseUrl: string) {
+  const { id, display, ...rest } = rec;
+  return { id, url: `${baseUrl}/api/plugins/pdm/settings/`, display, ...rest };
+}
+
+export const GET = apiRoute("inventory.read", async ({ ctx, baseUrl }) => jsonResponse(shape(await getSettings(ctx), baseUrl)));
+
+export const PUT = apiRoute("settings.write", async ({ req, ctx, baseUrl }) =>
+  jsonResponse(shape(await updateSettings(ctx, await readJsonBody(req), { partial: false }), baseUrl)),
+);
+
+export const PATCH = apiRoute("settings.write", async ({ req, ctx, baseUrl }) =>
+  jsonResponse(shape(await updateSettings(ctx, await readJsonBody(req), { partial: true }), baseUrl)),
+);
