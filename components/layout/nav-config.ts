@@ -30,18 +30,18 @@ export const NAV: NavMenu[] = [
       {
         label: "Inventory",
         items: [
-          { label: "PDM Endpoints", href: "/plugins/pdm/endpoints/", ready: false, addHref: "/plugins/pdm/endpoints/add/", addPermission: "inventory.write" },
-          { label: "PDM Remotes", href: "/plugins/pdm/remotes/", ready: false },
+          { label: "PDM Endpoints", href: "/plugins/pdm/endpoints/", ready: true, addHref: "/plugins/pdm/endpoints/add/", addPermission: "inventory.write" },
+          { label: "PDM Remotes", href: "/plugins/pdm/remotes/", ready: true },
         ],
       },
       {
         label: "Sync",
         items: [
-          { label: "Sync Runs", href: "/plugins/pdm/sync-runs/", ready: false },
+          { label: "Sync Runs", href: "/plugins/pdm/sync-runs/", ready: true },
           { label: "Branches", href: "/plugins/pdm/branches/", ready: false },
         ],
       },
-      { label: "Settings", items: [{ label: "Plugin Settings", href: "/plugins/pdm/settings/", ready: false }] },
+      { label: "Settings", items: [{ label: "Plugin Settings", href: "/plugins/pdm/settings/", ready: true }] },
     ],
   },
   {
@@ -50,8 +50,8 @@ export const NAV: NavMenu[] = [
       {
         label: "Organization",
         items: [
-          { label: "Sites", href: "/dcim/sites/", ready: false, addHref: "/dcim/sites/add/", addPermission: "inventory.write" },
-          { label: "Tenants", href: "/tenancy/tenants/", ready: false, addHref: "/tenancy/tenants/add/", addPermission: "inventory.write" },
+          { label: "Sites", href: "/dcim/sites/", ready: true, addHref: "/dcim/sites/add/", addPermission: "inventory.write" },
+          { label: "Tenants", href: "/tenancy/tenants/", ready: true, addHref: "/tenancy/tenants/add/", addPermission: "inventory.write" },
         ],
       },
     ],
@@ -62,8 +62,8 @@ export const NAV: NavMenu[] = [
       {
         label: "Proxmox",
         items: [
-          { label: "Proxmox Endpoints", href: "/plugins/proxbox/endpoints/", ready: false, addHref: "/plugins/proxbox/endpoints/add/", addPermission: "inventory.write" },
-          { label: "PBS Servers", href: "/plugins/pbs/servers/", ready: false, addHref: "/plugins/pbs/servers/add/", addPermission: "inventory.write" },
+          { label: "Proxmox Endpoints", href: "/plugins/proxbox/endpoints/", ready: true, addHref: "/plugins/proxbox/endpoints/add/", addPermission: "inventory.write" },
+          { label: "PBS Servers", href: "/plugins/pbs/servers/", ready: true, addHref: "/plugins/pbs/servers/add/", addPermission: "inventory.write" },
         ],
       },
     ],
@@ -74,15 +74,12 @@ export const NAV: NavMenu[] = [
       {
         label: "Access",
         items: [
-          { label: "Users", href: "/users/users/", ready: false, permission: "users.manage" },
+          { label: "Users", href: "/users/users/", ready: true, permission: "users.manage" },
           { label: "API Tokens", href: "/users/tokens/", ready: true },
         ],
       },
-      { label: "Logging", items: [{ label: "Change Log", href: "/core/changelog/", ready: false }] },
+      { label: "Logging", items: [{ label: "Change Log", href: "/core/changelog/", ready: true }] },
     ],
   },
 ];
 
-export function isNavReady(href: string): boolean {
-  return NAV.some((m) => m.groups.some((g) => g.items.some((i) => i.href === href && i.ready)));
-}

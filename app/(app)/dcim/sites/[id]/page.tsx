@@ -1,0 +1,5 @@
+import { DetailPage } from "@/components/objects/pages";
+
+export default function Page({ params }: { params: Promise<{ id: string }> }) {
+  return <DetailPage kind="site" params={params} />;
+}

@@ -1,0 +1,5 @@
+import { AddPage } from "@/components/objects/pages";
+
+export default function Page() {
+  return <AddPage kind="site" />;
+}

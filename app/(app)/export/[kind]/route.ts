@@ -1,0 +1,58 @@
+import { SERVICES } from "@/app/(app)/object-services";
+import { CONFIGS } from "@/components/objects/registry";
+import { getSessionActor } from "@/lib/auth/session";
+import { getDb } from "@/db";
+import { isAppError } from "@/lib/errors";
+import { createContext } from "@/lib/services/context";
+import type { BaseRecord } from "@/lib/services/crud";
+import { csvCell } from "@/lib/ui/format";
+import { KINDS, type Kind } from "@/lib/ui/kinds";
+import { parseListState } from "@/lib/ui/search-params";
+
+// GET /export/<kind>/?<list filters> – CSV of every object the filtered list shows (all pages).
+// No secrets: records never carry them.
+
+function flatten(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map((x) => (x && typeof x === "object" && "display" in x ? (x as { display: string }).display : JSON.stringify(x))).join("; ");
+  if (v && typeof v === "object" && "display" in v) return (v as { display: string }).display;
+  return v;
+}
+
+export async function GET(req: Request, { params }: { params: Promise<{ kind: string }> }) {
+  const { kind } = await params;
+  if (!Object.prototype.hasOwnProperty.call(KINDS, kind)) return new Response("Unknown list.", { status: 404 });
+  const actor = await getSessionActor();
+  if (!actor) return new Response("Sign in first.", { status: 401 });
+  const ctx = createContext(await getDb(), actor);
+  const state = parseListState(Object.fromEntries([...new URL(req.url).searchParams.keys()].map((k) => [k, new URL(req.url).searchParams.getAll(k)])));
+  const service = SERVICES[kind as Kind];
+  const rows: BaseRecord[] = [];
+  try {
+    for (let offset = 0; ; offset += 1000) {
+      const page = await service.list(ctx, { ...state.input, limit: 1000, offset });
+      rows.push(...page.results);
+      if (rows.length >= page.count || page.results.length === 0) break;
+    }
+  } catch (err) {
+    if (isAppError(err)) return new Response(err.message, { status: err.code === "validation" ? 400 : err.status });
+    throw err;
+  }
+  const csv = CONFIGS[kind as Kind].csv;
+  const header = csv ? csv.map((c) => c.header) : rows[0] ? Object.keys(rows[0]).filter((k) => k !== "display") : ["id"];
+  const lines = [header.map(csvCell).join(",")];
+  for (const r of rows) {
+    const values = csv ? csv.map((c) => c.value(r)) : header.map((k) => flatten((r as unknown as Record<string, unknown>)[k]));
+    lines.push(values.map(csvCell).join(","));
+  }
+  const stamp = new Date().toISOString().slice(0, 10);
+  return new Response(lines.join("\r\n") + "\r\n", {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="netbox-pdm-${kind}s-${stamp}.csv"`,
+      "Cache-Control": "no-store",
+    },
+  });
+}
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,5 @@
+import { EditPage } from "@/components/objects/pages";
+
+export default function Page({ params }: { params: Promise<{ id: string }> }) {
+  return <EditPage kind="pbs-server" params={params} />;
+}

@@ -1,0 +1,34 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { dispatchSyncRun } from "@/inngest/dispatch";
+import { runAction, type ActionResult } from "@/lib/actions";
+import { actionContext } from "@/lib/auth/session";
+import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
+import { testPdmEndpointConnection, type ConnectionTestResult } from "@/lib/services/pdm-endpoints/connection";
+import { createSyncRun } from "@/lib/services/sync-runs";
+
+export async function testConnectionAction(id: number): Promise<ActionResult<ConnectionTestResult>> {
+  return runAction(async () => testPdmEndpointConnection(await actionContext("sync.run"), id));
+}
+
+/** "Pin this fingerprint": store what PDM presented as the endpoint's pin. */
+export async function pinFingerprintAction(id: number, fingerprint: string): Promise<ActionResult> {
+  return runAction(async () => {
+    const ctx = await actionContext("inventory.write");
+    await pdmEndpointService.update(ctx, id, { fingerprint }, { partial: true });
+    revalidatePath(`/plugins/pdm/endpoints/${id}/`);
+    return undefined;
+  });
+}
+
+/** Sync now: records a queued run and hands it to the workflow engine; it does not run the sync. */
+export async function syncNowAction(endpointIds: number[] | null): Promise<ActionResult<{ runId: number }>> {
+  return runAction(async () => {
+    const ctx = await actionContext("sync.run");
+    const run = await createSyncRun(ctx, endpointIds ? { endpoints: endpointIds } : {}, "ui");
+    await dispatchSyncRun(run.id);
+    revalidatePath("/plugins/pdm/sync-runs/");
+    return { runId: run.id };
+  });
+}

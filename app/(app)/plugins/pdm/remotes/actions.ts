@@ -1,0 +1,32 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { runAction, type ActionResult } from "@/lib/actions";
+import { actionContext } from "@/lib/auth/session";
+import { pdmRemoteService } from "@/lib/services/pdm-remotes";
+
+/**
+ * The remote edit form (SPEC §3): a person setting the link makes it `manual`; only a changed
+ * link is sent, so saving just the description leaves an automatic link automatic.
+ */
+export async function updateRemoteAction(
+  id: number,
+  input: { link?: { field: "linked_proxmox_endpoint" | "linked_pbs_server"; value: number | null }; description: string },
+): Promise<ActionResult<{ url: string }>> {
+  return runAction(async () => {
+    const ctx = await actionContext("inventory.write");
+    await pdmRemoteService.update(ctx, id, { description: input.description, ...(input.link ? { [input.link.field]: input.link.value } : {}) }, { partial: true });
+    revalidatePath("/plugins/pdm/remotes/", "layout");
+    return { url: `/plugins/pdm/remotes/${id}/` };
+  });
+}
+
+/** Hands the link back to sync (the explicit "reset to automatic"). */
+export async function resetRemoteLinkAction(id: number): Promise<ActionResult> {
+  return runAction(async () => {
+    const ctx = await actionContext("inventory.write");
+    await pdmRemoteService.update(ctx, id, { link_source: "auto" }, { partial: true });
+    revalidatePath("/plugins/pdm/remotes/", "layout");
+    return undefined;
+  });
+}

@@ -1,0 +1,5 @@
+import { ChangelogPage } from "@/components/objects/pages";
+
+export default function Page({ params }: { params: Promise<{ id: string }> }) {
+  return <ChangelogPage kind="proxmox-endpoint" params={params} />;
+}

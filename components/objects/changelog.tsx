@@ -1,0 +1,102 @@
+import Link from "next/link";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import type { ObjectChangeRecord } from "@/lib/services/changelog/queries";
+import { formatDateTime } from "@/lib/ui/format";
+
+// NetBox's changelog: who changed what when, with the fields that changed before → after.
+
+const ACTION_TONE = { create: "green", update: "blue", delete: "red" } as const;
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+export function changedFields(c: ObjectChangeRecord): { field: string; before: unknown; after: unknown }[] {
+  const pre = c.prechange_data ?? {};
+  const post = c.postchange_data ?? {};
+  const keys = [...new Set([...Object.keys(pre), ...Object.keys(post)])].filter((k) => !["last_updated", "created"].includes(k));
+  return keys.filter((k) => JSON.stringify(pre[k]) !== JSON.stringify(post[k])).map((k) => ({ field: k, before: pre[k], after: post[k] }));
+}
+
+export function ChangeDiff({ change }: { change: ObjectChangeRecord }) {
+  const diffs = changedFields(change);
+  if (!diffs.length) return <span className="text-slate-400">no field changes</span>;
+  return (
+    <table className="text-xs">
+      <tbody>
+        {diffs.map((d) => (
+          <tr key={d.field}>
+            <td className="pr-3 font-medium text-slate-600">{d.field}</td>
+            <td className="max-w-xs truncate pr-2 text-red-700 line-through decoration-red-300" title={show(d.before)}>
+              {show(d.before)}
+            </td>
+            <td className="px-1 text-slate-400">→</td>
+            <td className="max-w-xs truncate text-emerald-700" title={show(d.after)}>
+              {show(d.after)}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function ChangelogTable({ changes, showObject = false }: { changes: ObjectChangeRecord[]; showObject?: boolean }) {
+  if (!changes.length) return <p className="text-sm text-slate-600">No changes recorded.</p>;
+  return (
+    <div className="overflow-x-auto">
+      <table className="min-w-full text-sm" data-testid="changelog">
+        <thead className="text-left text-xs uppercase text-slate-500">
+          <tr>
+            <th className="py-2 pr-3">Time</th>
+            <th className="py-2 pr-3">User</th>
+            <th className="py-2 pr-3">Action</th>
+            {showObject && <th className="py-2 pr-3">Object</th>}
+            <th className="py-2">Changes</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {changes.map((c) => (
+            <tr key={c.id} className="align-top">
+              <td className="whitespace-nowrap py-2 pr-3">
+                <Link href={`/core/changelog/${c.id}/`} className="text-brand-700 hover:underline">
+                  {formatDateTime(c.time)}
+                </Link>
+              </td>
+              <td className="whitespace-nowrap py-2 pr-3">
+                {c.sync_run ? (
+                  <Link href={`/plugins/pdm/sync-runs/${c.sync_run}/`} className="text-brand-700 hover:underline">
+                    {c.user_name}
+                  </Link>
+                ) : (
+                  c.user_name
+                )}
+              </td>
+              <td className="py-2 pr-3">
+                <Badge tone={ACTION_TONE[c.action]}>{c.action}</Badge>
+              </td>
+              {showObject && (
+                <td className="py-2 pr-3">
+                  <span className="text-slate-500">{c.changed_object_type}</span> {c.object_repr}
+                </td>
+              )}
+              <td className="py-2">
+                <ChangeDiff change={c} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ChangelogCard({ changes, total }: { changes: ObjectChangeRecord[]; total: number }) {
+  return (
+    <Card title={`Changelog (${total})`}>
+      <ChangelogTable changes={changes} />
+    </Card>
+  );
+}

@@ -1,0 +1,123 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import { pinFingerprintAction, syncNowAction, testConnectionAction } from "@/app/(app)/plugins/pdm/endpoints/actions";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import type { ConnectionTestResult } from "@/lib/services/pdm-endpoints/connection";
+
+/** "Sync now" for one endpoint, or for every enabled endpoint when `endpointId` is null. */
+export function SyncNowButton({ endpointId, label = "Sync now" }: { endpointId: number | null; label?: string }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <span className="inline-flex items-center gap-2">
+      <Button
+        variant="primary"
+        disabled={pending}
+        onClick={() =>
+          start(async () => {
+            const res = await syncNowAction(endpointId === null ? null : [endpointId]);
+            if (res.ok) router.push(`/plugins/pdm/sync-runs/${res.data.runId}/`);
+            else setError(res.error);
+          })
+        }
+      >
+        {pending ? "Starting…" : label}
+      </Button>
+      {error && (
+        <span role="alert" className="text-sm text-red-700">
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}
+
+export function TestConnectionButton({ endpointId, pinned, canPin }: { endpointId: number; pinned: boolean; canPin: boolean }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [result, setResult] = useState<ConnectionTestResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [pinnedNow, setPinnedNow] = useState(false);
+  return (
+    <div className="relative">
+      <Button
+        disabled={pending}
+        onClick={() =>
+          start(async () => {
+            setPinnedNow(false);
+            const res = await testConnectionAction(endpointId);
+            if (res.ok) {
+              setResult(res.data);
+              setError(null);
+            } else setError(res.error);
+          })
+        }
+      >
+        {pending ? "Testing…" : "Test connection"}
+      </Button>
+      {(result || error) && (
+        <div role="status" data-testid="connection-result" className="absolute right-0 z-10 mt-2 w-[28rem] max-w-[90vw] rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-lg">
+          {error ? (
+            <p className="text-red-700">{error}</p>
+          ) : result ? (
+            <dl className="space-y-1.5">
+              <div className="flex gap-2">
+                <dt className="w-24 text-slate-500">Reachable</dt>
+                <dd>{result.reachable ? <Badge tone="green">yes</Badge> : <Badge tone="red">no</Badge>}</dd>
+              </div>
+              <div className="flex gap-2">
+                <dt className="w-24 text-slate-500">PDM version</dt>
+                <dd>{result.version ?? "—"}</dd>
+              </div>
+              <div className="flex gap-2">
+                <dt className="w-24 shrink-0 text-slate-500">Fingerprint</dt>
+                <dd className="break-all font-mono text-xs">
+                  {result.fingerprint ?? "—"}
+                  {result.fingerprint_matches === true && <Badge tone="green"> matches the pin</Badge>}
+                  {result.fingerprint_matches === false && <Badge tone="red"> differs from the pin</Badge>}
+                </dd>
+              </div>
+              <div className="flex gap-2">
+                <dt className="w-24 text-slate-500">Latency</dt>
+                <dd>{result.latency_ms === null ? "—" : `${result.latency_ms} ms`}</dd>
+              </div>
+              {result.error && (
+                <div className="flex gap-2">
+                  <dt className="w-24 shrink-0 text-slate-500">Error</dt>
+                  <dd className="text-red-700" data-testid="connection-error">
+                    {result.error}
+                  </dd>
+                </div>
+              )}
+              {canPin && !pinned && result.fingerprint && !pinnedNow && (
+                <Button
+                  variant="primary"
+                  className="mt-2"
+                  onClick={() =>
+                    start(async () => {
+                      const res = await pinFingerprintAction(endpointId, result.fingerprint!);
+                      if (res.ok) {
+                        setPinnedNow(true);
+                        router.refresh();
+                      } else setError(res.error);
+                    })
+                  }
+                >
+                  Pin this fingerprint
+                </Button>
+              )}
+              {pinnedNow && <p className="text-emerald-700">Pinned: connections now require this certificate.</p>}
+            </dl>
+          ) : null}
+          <button type="button" onClick={() => (setResult(null), setError(null))} className="absolute top-2 right-3 text-slate-400 hover:text-slate-700" aria-label="Close">
+            ×
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
