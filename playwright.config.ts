@@ -8,6 +8,10 @@ import { defineConfig, devices } from "@playwright/test";
 // otherwise the embedded PGlite.
 const PORT = Number(process.env.E2E_PORT ?? 3210);
 export const E2E_BASE_URL = `http://127.0.0.1:${PORT}`;
+const SIM_PORT = Number(process.env.E2E_SIM_PORT ?? PORT + 5);
+process.env.E2E_SIM_PORT = String(SIM_PORT);
+const SIM_SECRET = "e2e-sim-secret-4f1d2c3b";
+const SIM_CONTROL_KEY = "e2e-sim-control";
 if (!process.env.E2E_DATA_DIR) process.env.E2E_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "nbpdm-e2e-"));
 
 // Debian's Chromium where it exists (machines without internet), else Playwright's own browser.
@@ -43,7 +47,17 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [
+    {
+      // The PDM the e2e endpoints talk to (fixed credentials; its certificate is read from /__sim/state).
+      command: `npx tsx scripts/pdm-sim.ts --port ${SIM_PORT} --remotes 24 --seed 7 --auth-delay 0 --latency 2 --token-secret ${SIM_SECRET} --control-key ${SIM_CONTROL_KEY}`,
+      url: `https://127.0.0.1:${SIM_PORT}/api2/json/ping`,
+      ignoreHTTPSErrors: true,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+    },
+    {
     command: `npx next start -p ${PORT} -H 127.0.0.1`,
     url: `${E2E_BASE_URL}/api/status/`,
     reuseExistingServer: false,
@@ -60,6 +74,8 @@ export default defineConfig({
       SUPERUSER_PASSWORD: "e2e-admin-password",
       SUPERUSER_API_TOKEN: "E2Eadmin0token0000000000000000000000000A",
       LOG_LEVEL: "warn",
+      ...(process.env.NEXT_DIST_DIR ? { NEXT_DIST_DIR: process.env.NEXT_DIST_DIR } : {}),
     },
-  },
+    },
+  ],
 });

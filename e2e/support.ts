@@ -29,3 +29,24 @@ export async function apiCreate(request: APIRequestContext, url: string, data: u
   expect(res.status(), await res.text()).toBe(201);
   return (await res.json()) as Record<string, unknown>;
 }
+
+// The PDM simulator started by playwright.config.ts.
+export const SIM = {
+  port: () => Number(process.env.E2E_SIM_PORT ?? 3215),
+  tokenId: "root@pam!inventory",
+  secret: "e2e-sim-secret-4f1d2c3b",
+  controlKey: "e2e-sim-control",
+};
+
+export async function simState(request: APIRequestContext): Promise<{ fingerprint: string; remotes: { id: string; type: string; nodes: { hostname: string; fingerprint: string | null }[] }[] }> {
+  const res = await request.get(`https://127.0.0.1:${SIM.port()}/__sim/state`, { headers: { "x-sim-control": SIM.controlKey }, ignoreHTTPSErrors: true });
+  expect(res.status()).toBe(200);
+  return (await res.json()) as Awaited<ReturnType<typeof simState>>;
+}
+
+let seq = 0;
+/** A name no other test uses. */
+export function unique(prefix: string): string {
+  seq += 1;
+  return `${prefix}-${Date.now().toString(36)}-${seq}`;
+}

@@ -21,6 +21,14 @@ export function changedFields(c: ObjectChangeRecord): { field: string; before: u
 }
 
 export function ChangeDiff({ change }: { change: ObjectChangeRecord }) {
+  // Creates and deletes list every field: the change's own page shows them; keep lists short.
+  if (change.action !== "update") {
+    return (
+      <Link href={`/core/changelog/${change.id}/`} className="text-xs text-slate-500 hover:text-brand-700 hover:underline">
+        {change.action === "create" ? "created" : "deleted"} — view data
+      </Link>
+    );
+  }
   const diffs = changedFields(change);
   if (!diffs.length) return <span className="text-slate-400">no field changes</span>;
   return (
@@ -59,7 +67,7 @@ export function ChangelogTable({ changes, showObject = false }: { changes: Objec
         </thead>
         <tbody className="divide-y divide-slate-100">
           {changes.map((c) => (
-            <tr key={c.id} className="align-top">
+            <tr key={c.id} className="align-top" data-testid="change-row">
               <td className="whitespace-nowrap py-2 pr-3">
                 <Link href={`/core/changelog/${c.id}/`} className="text-brand-700 hover:underline">
                   {formatDateTime(c.time)}

@@ -41,9 +41,13 @@ export function listMetadata(kind: Kind): Metadata {
 async function loadOr404(kind: Kind, rawId: string) {
   const ctx = await pageContext();
   const id = Number(rawId);
-  const rec = /^\d{1,10}$/.test(rawId) ? await SERVICES[kind].get(ctx, id) : null;
+  const rec = /^\d{1,10}$/.test(rawId) && can(ctx.actor, readPermission(kind)) ? await SERVICES[kind].get(ctx, id) : null;
   if (!rec) notFound();
   return { ctx, rec };
+}
+
+function readPermission(kind: Kind) {
+  return SERVICES[kind].definition.permissions?.read ?? "inventory.read";
 }
 
 export async function ListPage({ kind, searchParams }: { kind: Kind; searchParams: Promise<RawSearchParams> }) {
@@ -51,6 +55,7 @@ export async function ListPage({ kind, searchParams }: { kind: Kind; searchParam
   const info = kindInfo(kind);
   const config = CONFIGS[kind];
   const state = parseListState(await searchParams);
+  if (!can(ctx.actor, readPermission(kind))) return <Forbidden what={`see ${info.plural}`} back="/" />;
   let page;
   try {
     page = await SERVICES[kind].list(ctx, state.input);

@@ -1,0 +1,231 @@
+import { expect, test, type Page } from "@playwright/test";
+import { adminHeaders, apiCreate, authFile, keepScreenshot, unique } from "./support";
+
+// Every object type through the UI, NetBox style: create, view, edit, changelog, filter, export,
+// delete and bulk delete, inline validation errors, and roles.
+
+const FP = "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99";
+
+interface Row {
+  name: string;
+  list: string;
+  api: string;
+  role: "editor" | "admin";
+  heading: string;
+  fill(page: Page, name: string): Promise<void>;
+  body(name: string): Record<string, unknown>;
+  bad?: { fill(page: Page): Promise<void>; field: string; message: RegExp };
+}
+
+const ROWS: Row[] = [
+  {
+    name: "site",
+    list: "/dcim/sites/",
+    api: "/api/dcim/sites/",
+    role: "editor",
+    heading: "Sites",
+    fill: async (p, n) => {
+      await p.getByLabel("Name").fill(n);
+      await p.getByLabel("Slug").fill(n.toLowerCase());
+    },
+    body: (n) => ({ name: n, slug: n.toLowerCase() }),
+    bad: { fill: async (p) => (await p.getByLabel("Name").fill("Bad"), await p.getByLabel("Slug").fill("Not a slug")), field: "slug", message: /valid slug/ },
+  },
+  {
+    name: "tenant",
+    list: "/tenancy/tenants/",
+    api: "/api/tenancy/tenants/",
+    role: "editor",
+    heading: "Tenants",
+    fill: async (p, n) => {
+      await p.getByLabel("Name").fill(n);
+      await p.getByLabel("Slug").fill(n.toLowerCase());
+    },
+    body: (n) => ({ name: n, slug: n.toLowerCase() }),
+  },
+  {
+    name: "proxmox-endpoint",
+    list: "/plugins/proxbox/endpoints/",
+    api: "/api/plugins/proxbox/endpoints/",
+    role: "editor",
+    heading: "Proxmox endpoints",
+    fill: async (p, n) => {
+      await p.getByLabel("Name").fill(n);
+      await p.getByLabel("Host").fill("pve.e2e.example");
+      await p.getByLabel("Fingerprint").fill(FP.toUpperCase());
+    },
+    body: (n) => ({ name: n, host: "pve.e2e.example" }),
+    bad: { fill: async (p) => (await p.getByLabel("Name").fill("x"), await p.getByLabel("Host").fill("h.example"), await p.getByLabel("Fingerprint").fill("12:34")), field: "fingerprint", message: /SHA-256/ },
+  },
+  {
+    name: "pbs-server",
+    list: "/plugins/pbs/servers/",
+    api: "/api/plugins/pbs/servers/",
+    role: "editor",
+    heading: "PBS servers",
+    fill: async (p, n) => {
+      await p.getByLabel("Name").fill(n);
+      await p.getByLabel("Host").fill("2001:db8::42");
+    },
+    body: (n) => ({ name: n, host: "pbs.e2e.example" }),
+    bad: { fill: async (p) => (await p.getByLabel("Name").fill("x"), await p.getByLabel("Host").fill("h.example"), await p.getByLabel("Port").fill("70000")), field: "port", message: /65535/ },
+  },
+  {
+    name: "pdm-endpoint",
+    list: "/plugins/pdm/endpoints/",
+    api: "/api/plugins/pdm/endpoints/",
+    role: "editor",
+    heading: "PDM endpoints",
+    fill: async (p, n) => {
+      await p.getByLabel("Name").fill(n);
+      await p.getByLabel("Host").fill("pdm.e2e.example");
+      await p.getByLabel("API token id").fill("root@pam!e2e");
+      await p.getByLabel("API token secret").fill("e2e-secret-value");
+    },
+    body: (n) => ({ name: n, host: "pdm.e2e.example", token_id: "root@pam!e2e", token_secret: "s" }),
+    bad: { fill: async (p) => (await p.getByLabel("Name").fill("x"), await p.getByLabel("Host").fill("h.example"), await p.getByLabel("API token id").fill("root")), field: "token_id", message: /user@realm!tokenname/ },
+  },
+  {
+    name: "user",
+    list: "/users/users/",
+    api: "/api/users/users/",
+    role: "admin",
+    heading: "Users",
+    fill: async (p, n) => {
+      await p.getByLabel("Username").fill(n);
+      await p.getByLabel("Password").fill("a-long-password");
+    },
+    body: (n) => ({ username: n, password: "a-long-password" }),
+    bad: { fill: async (p) => (await p.getByLabel("Username").fill("shortpw"), await p.getByLabel("Password").fill("short")), field: "password", message: /too short/ },
+  },
+];
+
+for (const row of ROWS) {
+  test.describe(`${row.name} through the UI`, () => {
+    test.use({ storageState: authFile(row.role) });
+
+    test("create, view, edit, changelog, filter, export, delete", async ({ page }) => {
+      const name = unique(`e2e-${row.name}`);
+      await page.goto(row.list);
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(row.heading);
+      await page.getByRole("link", { name: "+ Add" }).click();
+      await row.fill(page, name);
+      await page.getByRole("button", { name: "Create" }).click();
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+      await keepScreenshot(page, `${row.name}-detail`);
+      const detailUrl = page.url();
+
+      await page.getByRole("link", { name: "Edit" }).click();
+      if (row.name !== "user") {
+        await page.getByLabel("Description").fill("edited in e2e");
+        await page.getByRole("button", { name: "Save" }).click();
+        await expect(page.getByText("edited in e2e")).toBeVisible();
+      } else {
+        await page.getByLabel("Role").selectOption("editor");
+        await page.getByRole("button", { name: "Save" }).click();
+        await expect(page.locator("main").getByText("editor", { exact: true })).toBeVisible();
+      }
+      await page.getByRole("link", { name: "Changelog" }).click();
+      const log = page.getByTestId("changelog");
+      await expect(log.getByTestId("change-row")).toHaveCount(2);
+      await expect(log).toContainText("create");
+      await expect(log).toContainText("update");
+
+      await page.goto(`${row.list}?q=${encodeURIComponent(name)}`);
+      await expect(page.getByTestId("list-count")).toHaveText("Showing 1–1 of 1");
+      await keepScreenshot(page, `${row.name}-list`);
+      const download = page.waitForEvent("download");
+      await page.getByRole("link", { name: "Export CSV" }).click();
+      const csv = await (await download).createReadStream();
+      const text = await new Promise<string>((resolve) => {
+        let s = "";
+        csv.on("data", (c: Buffer) => (s += c.toString()));
+        csv.on("end", () => resolve(s));
+      });
+      expect(text.split("\r\n")[1]).toContain(name);
+      expect(text.trim().split("\r\n")).toHaveLength(2);
+      expect(text).not.toContain("e2e-secret-value");
+
+      await page.goto(detailUrl);
+      await page.getByRole("button", { name: "Delete" }).click();
+      await page.getByRole("button", { name: "Confirm delete" }).click();
+      await expect(page).toHaveURL(new RegExp(`${row.list}$`));
+      await page.goto(`${row.list}?q=${encodeURIComponent(name)}`);
+      await expect(page.getByTestId("empty-state")).toBeVisible();
+    });
+
+    test("bulk delete with confirmation", async ({ page, request }) => {
+      const prefix = unique(`bulk-${row.name}`);
+      for (const n of ["a", "b"]) await apiCreate(request, row.api, row.body(`${prefix}-${n}`));
+      await page.goto(`${row.list}?q=${encodeURIComponent(prefix)}`);
+      await expect(page.getByTestId("list-count")).toHaveText("Showing 1–2 of 2");
+      await page.getByLabel("Select all rows").check();
+      await page.getByRole("button", { name: "Delete selected" }).click();
+      await expect(page.getByTestId("bulk-delete-list").locator("li")).toHaveCount(2);
+      await page.getByRole("button", { name: "Confirm delete" }).click();
+      await expect(page.getByTestId("empty-state")).toBeVisible();
+    });
+
+    if (row.bad) {
+      const bad = row.bad;
+      test("shows validation errors inline, including a duplicate name", async ({ page, request }) => {
+        await page.goto(`${row.list}add/`);
+        await bad.fill(page);
+        await page.getByRole("button", { name: "Create" }).click();
+        await expect(page.getByTestId(`error-${bad.field}`)).toHaveText(bad.message);
+        const taken = unique(`dup-${row.name}`);
+        await apiCreate(request, row.api, row.body(taken));
+        await page.goto(`${row.list}add/`);
+        await row.fill(page, taken);
+        await page.getByRole("button", { name: "Create" }).click();
+        await expect(page.getByTestId(`error-${row.name === "user" ? "username" : "name"}`)).toContainText("already exists");
+      });
+    }
+  });
+}
+
+test.describe("a viewer", () => {
+  test.use({ storageState: authFile("viewer") });
+  test("sees no write controls and cannot open add or edit forms", async ({ page, request }) => {
+    const site = await apiCreate(request, "/api/dcim/sites/", { name: unique("viewer-site"), slug: unique("viewer-site") });
+    for (const row of ROWS.filter((r) => r.role === "editor")) {
+      await page.goto(row.list);
+      await expect(page.getByRole("link", { name: "+ Add" })).toHaveCount(0);
+      await page.goto(`${row.list}add/`);
+      await expect(page.getByRole("heading", { name: "Permission denied" })).toBeVisible();
+    }
+    await page.goto(`/dcim/sites/${site.id}/`);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(String(site.name));
+    await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Delete" })).toHaveCount(0);
+    await page.goto(`/dcim/sites/${site.id}/edit/`);
+    await expect(page.getByRole("heading", { name: "Permission denied" })).toBeVisible();
+    await page.goto("/users/users/");
+    await expect(page.getByRole("heading", { name: "Permission denied" })).toBeVisible();
+    await page.goto("/plugins/pdm/settings/");
+    await expect(page.getByRole("button", { name: "Save settings" })).toHaveCount(0);
+    await expect(page.getByText("read-only: admins edit them")).toBeVisible();
+  });
+});
+
+test.describe("narrow windows", () => {
+  test.use({ storageState: authFile("editor"), viewport: { width: 400, height: 800 } });
+  test("the menu collapses and lists scroll", async ({ page }) => {
+    await page.goto("/plugins/pdm/endpoints/");
+    await page.getByText("☰ Menu").click();
+    await expect(page.getByRole("navigation", { name: "Main" }).first()).toBeVisible();
+    await keepScreenshot(page, "narrow-endpoints");
+  });
+});
+
+test.describe("editors and admin pages", () => {
+  test.use({ storageState: authFile("editor") });
+  test("an editor is refused the users pages and the settings form", async ({ page, request }) => {
+    const res = await request.get("/api/users/users/", { headers: adminHeaders });
+    expect(res.status()).toBe(200);
+    await page.goto("/users/users/add/");
+    await expect(page.getByRole("heading", { name: "Permission denied" })).toBeVisible();
+    await page.goto("/plugins/pdm/settings/");
+    await expect(page.getByRole("button", { name: "Save settings" })).toHaveCount(0);
+  });
+});
