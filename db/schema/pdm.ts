@@ -142,6 +142,8 @@ export const pdmRemotes = pgTable(
     // The list page and the API filter by type within an endpoint, ordered by name.
     index("pdm_remotes_type_endpoint_name_idx").on(t.remoteType, t.pdmEndpointId, t.name),
     index("pdm_remotes_name_idx").on(t.name),
+    // Counting a type's remotes (every filtered list page) as an index-only scan.
+    index("pdm_remotes_type_idx").on(t.remoteType),
     index("pdm_remotes_linked_proxmox_idx").on(t.linkedProxmoxEndpointId),
     index("pdm_remotes_linked_pbs_idx").on(t.linkedPbsServerId),
   ],

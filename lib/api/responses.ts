@@ -14,9 +14,12 @@ export function apiHeaders(requestId?: string): Record<string, string> {
 }
 
 export function jsonResponse(data: unknown, status = 200, requestId?: string, extra: Record<string, string> = {}): Response {
-  return new Response(status === 204 ? null : JSON.stringify(data), {
+  if (status === 204) return new Response(null, { status, headers: { ...apiHeaders(requestId), ...extra } });
+  // Encoded once, with its length: the server then writes headers and body together, unchunked.
+  const body = Buffer.from(JSON.stringify(data), "utf8");
+  return new Response(body, {
     status,
-    headers: { ...(status === 204 ? {} : { "Content-Type": "application/json" }), ...apiHeaders(requestId), ...extra },
+    headers: { "Content-Type": "application/json", "Content-Length": String(body.length), ...apiHeaders(requestId), ...extra },
   });
 }
 

@@ -1,6 +1,7 @@
-import { and, count, eq, inArray, ne, type SQL } from "drizzle-orm";
+import { and, count, eq, getTableColumns, inArray, ne, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { z } from "zod";
+import { rowMapper, rowsOf } from "@/db/bulk";
 import type { Executor } from "@/db/client";
 import { authorize, type Permission } from "@/lib/auth/permissions";
 import { AppError, NotFoundError, ValidationError, addFieldError, type FieldErrors } from "@/lib/errors";
@@ -8,6 +9,7 @@ import { OBJECT_TYPES, type ObjectType } from "@/lib/object-types";
 import { zodToFieldErrors } from "@/lib/validation/zod-errors";
 import { recordChanges, type ChangeInput } from "./changelog/record";
 import { withTransaction, type ServiceContext } from "./context";
+import { invalidateRefCache } from "./refs";
 import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "./list";
 
 // The service layer's shared machinery (house style rules 2-3): every object type declares a
@@ -285,6 +287,7 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
     await def.afterWrite?.(ctx, id, input, current);
     const rec = await loadOne(ctx.db, id);
     if (!rec) throw new AppError("internal", `${label} ${id} vanished during the write`);
+    invalidateRefCache(def.table);
     const change: ChangeInput = {
       action: current ? "update" : "create",
       objectType: def.objectType,
@@ -315,17 +318,26 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
       const where = buildWhere(def.list, input);
       const limit = clampLimit(input.limit);
       const offset = Math.max(0, Math.floor(input.offset ?? 0));
-      const [totals, rows] = await Promise.all([
-        ctx.db.select({ n: count() }).from(def.table).where(where),
-        ctx.db
-          .select()
-          .from(def.table)
-          .where(where)
-          .orderBy(...buildOrderBy(def.list, input.ordering))
-          .limit(limit)
-          .offset(offset),
-      ]);
-      return { count: Number(totals[0]?.n ?? 0), limit, offset, results: await def.hydrate(ctx.db, rows) };
+      // One round trip for the page and the total: the count is an uncorrelated subquery that
+      // PostgreSQL runs once (a window count would sort every matching row instead of walking the
+      // index to the first page). Round trips, not query time, dominate a busy API here.
+      const cond = where ?? sql`true`;
+      const cols = sql.join(
+        Object.values(getTableColumns(def.table)).map((c) => sql.identifier(c.name)),
+        sql`, `,
+      );
+      const raw = rowsOf<Record<string, unknown>>(
+        await ctx.db.execute(
+          sql`select ${cols}, (select count(*) from ${def.table} where ${cond}) as "__total" from ${def.table} where ${cond} order by ${sql.join(buildOrderBy(def.list, input.ordering), sql`, `)} limit ${limit} offset ${offset}`,
+        ),
+      );
+      const total = raw.length
+        ? Number(raw[0]!.__total)
+        : offset === 0
+          ? 0
+          : Number((await ctx.db.select({ n: count() }).from(def.table).where(where))[0]?.n ?? 0);
+      const map = rowMapper(def.table);
+      return { count: total, limit, offset, results: await def.hydrate(ctx.db, raw.map(map)) };
     },
 
     async get(ctx, id) {
@@ -369,6 +381,7 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
           await def.beforeDelete?.(tx, current);
           await clearReverseRefs(tx, def.referencedBy?.() ?? [], [id]);
           await tx.db.delete(def.table).where(eq(def.idColumn, id));
+          invalidateRefCache(def.table);
           await recordChanges(tx, [
             { action: "delete", objectType: def.objectType, objectId: id, repr: current.display, pre: def.snapshot(current), post: null },
           ]);
@@ -387,6 +400,7 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
           for (const rec of recs) await def.beforeDelete?.(tx, rec);
           await clearReverseRefs(tx, def.referencedBy?.() ?? [], recs.map((r) => r.id));
           await tx.db.delete(def.table).where(inArray(def.idColumn, recs.map((r) => r.id)));
+          invalidateRefCache(def.table);
           await recordChanges(
             tx,
             recs.map((rec) => ({

@@ -8,6 +8,7 @@ import { AppError, NotFoundError, ValidationError, type FieldErrors } from "@/li
 import { zRefId } from "@/lib/validation/fields";
 import { recordChanges } from "../changelog/record";
 import { iso, parseInput, type BaseRecord, type Ref } from "../crud";
+import { cachedActor, invalidateAuthCache } from "../auth-cache";
 import { withTransaction, type Actor, type ServiceContext } from "../context";
 import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
 
@@ -152,6 +153,7 @@ export async function deleteToken(ctx: ServiceContext, id: number): Promise<void
   const token = await getToken(ctx, id);
   await withTransaction(ctx, async (tx) => {
     await tx.db.delete(apiTokens).where(eq(apiTokens.id, id));
+    invalidateAuthCache();
     await recordChanges(tx, [{ action: "delete", objectType: "users.token", objectId: id, repr: token.display, pre: snapshot(token), post: null }]);
   });
 }
@@ -159,6 +161,10 @@ export async function deleteToken(ctx: ServiceContext, id: number): Promise<void
 /** The actor behind an API key, or null (unknown, expired, or its user inactive). */
 export async function authenticateToken(db: Executor, key: string): Promise<Actor | null> {
   if (!TOKEN_KEY_RE.test(key)) return null;
+  return cachedActor(`token:${hashTokenKey(key)}`, () => lookupToken(db, key));
+}
+
+async function lookupToken(db: Executor, key: string): Promise<{ actor: Actor | null; expires: Date | null }> {
   const [row] = await db
     .select({
       id: apiTokens.id,
@@ -174,9 +180,9 @@ export async function authenticateToken(db: Executor, key: string): Promise<Acto
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.keyHash, hashTokenKey(key)))
     .limit(1);
-  if (!row || !row.isActive) return null;
+  if (!row || !row.isActive) return { actor: null, expires: null };
   const now = new Date();
-  if (row.expires && row.expires.getTime() <= now.getTime()) return null;
+  if (row.expires && row.expires.getTime() <= now.getTime()) return { actor: null, expires: null };
   // NetBox updates last_used at most once a minute; so do we, to keep reads cheap.
   if (!row.lastUsed || now.getTime() - row.lastUsed.getTime() > 60_000) {
     await db
@@ -185,12 +191,8 @@ export async function authenticateToken(db: Executor, key: string): Promise<Acto
       .where(and(eq(apiTokens.id, row.id), or(isNull(apiTokens.lastUsed), lt(apiTokens.lastUsed, new Date(now.getTime() - 60_000)))));
   }
   return {
-    kind: "token",
-    userId: row.userId,
-    username: row.username,
-    role: row.role as UserRole,
-    writeEnabled: row.writeEnabled,
-    tokenId: row.id,
+    actor: { kind: "token", userId: row.userId, username: row.username, role: row.role as UserRole, writeEnabled: row.writeEnabled, tokenId: row.id },
+    expires: row.expires,
   };
 }
 

@@ -5,6 +5,7 @@ import { USER_ROLES, users, type User, type UserRole } from "@/db/schema";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/lib/auth/password";
 import { addFieldError, type FieldErrors } from "@/lib/errors";
 import { checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
+import { cachedActor, invalidateAuthCache } from "../auth-cache";
 import type { Actor } from "../context";
 
 // People (SPEC §8). Passwords are write-only and stored as scrypt hashes.
@@ -114,6 +115,13 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
     if (typeof input.password === "string") v.passwordHash = await hashPassword(input.password);
     return v;
   },
+  // Role changes, deactivation and deletion apply to sessions and tokens at once.
+  async afterWrite() {
+    invalidateAuthCache();
+  },
+  async beforeDelete() {
+    invalidateAuthCache();
+  },
   constraints: { users_username_key: { field: "username", message: "A user with that username already exists." } },
 });
 
@@ -130,9 +138,11 @@ export async function authenticateUser(db: Executor, username: string, password:
   return toRecord(row);
 }
 
-/** The acting person for a session, re-read so role changes and deactivation apply at once. */
+/** The acting person for a session, re-read (through the short auth cache) so role changes apply. */
 export async function actorForUserId(db: Executor, userId: number): Promise<Actor | null> {
-  const [row] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
-  if (!row || !row.isActive) return null;
-  return { kind: "user", userId: row.id, username: row.username, role: row.role, writeEnabled: true };
+  return cachedActor(`user:${userId}`, async () => {
+    const [row] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
+    if (!row || !row.isActive) return { actor: null };
+    return { actor: { kind: "user", userId: row.id, username: row.username, role: row.role, writeEnabled: true } };
+  });
 }
