@@ -13,7 +13,7 @@ const layerRule = (message) => ({
 });
 
 const config = [
-  { ignores: [".next/**", "node_modules/**", "data/**", ".data/**", "test-results/**", "playwright-report/**", "bench-results/**", "db/migrations/**", "next-env.d.ts"] },
+  { ignores: [".next/**", ".next-*/**", "node_modules/**", "data/**", ".data/**", "test-results/**", "playwright-report/**", "bench-results/**", "db/migrations/**", "next-env.d.ts"] },
   ...nextVitals,
   ...nextTs,
   {

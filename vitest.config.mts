@@ -10,7 +10,7 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", ".next/**", "e2e/**", "data/**"],
+    exclude: ["node_modules/**", ".next/**", ".next-*/**", "e2e/**", "data/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

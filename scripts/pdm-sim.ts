@@ -3,7 +3,7 @@
 // Runs the PDM simulator until interrupted. It prints its URL, certificate fingerprint, the API
 // token to use (a simulator's throwaway credentials) and how to reach the control interface.
 import { parseArgs } from "node:util";
-import { startPdmSimulator } from "../sim/server";
+import { startPdmSimulator, type RunningSimulator } from "../sim/server";
 
 async function main() {
   const { values } = parseArgs({
@@ -20,22 +20,31 @@ async function main() {
       "control-key": { type: "string" },
       prefix: { type: "string" },
       json: { type: "boolean", default: false },
+      instances: { type: "string", default: "1" },
     },
   });
-  const sim = await startPdmSimulator({
-    remotes: Number(values.remotes),
-    port: Number(values.port),
-    host: values.host,
-    latencyMs: Number(values.latency),
-    seed: Number(values.seed),
-    pbsShare: Number(values["pbs-share"]),
-    authFailureDelayMs: Number(values["auth-delay"]),
-    tokenId: values["token-id"],
-    tokenSecret: values["token-secret"],
-    controlKey: values["control-key"],
-    prefix: values.prefix,
-  });
-  const info = {
+  // Several simulated PDMs (one per port) share this process: benches with many endpoints then
+  // cost one process, not one per endpoint.
+  const count = Math.max(1, Number(values.instances));
+  const sims: RunningSimulator[] = [];
+  for (let i = 0; i < count; i++) {
+    sims.push(
+      await startPdmSimulator({
+        remotes: Number(values.remotes),
+        port: count > 1 && Number(values.port) !== 0 ? Number(values.port) + i : Number(values.port),
+        host: values.host,
+        latencyMs: Number(values.latency),
+        seed: Number(values.seed) + i,
+        pbsShare: Number(values["pbs-share"]),
+        authFailureDelayMs: Number(values["auth-delay"]),
+        tokenId: values["token-id"],
+        tokenSecret: values["token-secret"],
+        controlKey: values["control-key"],
+        prefix: count > 1 ? `${values.prefix ?? "pdm"}${i}` : values.prefix,
+      }),
+    );
+  }
+  const infos = sims.map((sim) => ({
     url: sim.url,
     host: sim.host,
     port: sim.port,
@@ -44,22 +53,24 @@ async function main() {
     tokenSecret: sim.tokenSecret,
     controlKey: sim.controlKey,
     remotes: sim.control.remotes().length,
-  };
+  }));
   if (values.json) {
-    console.log(JSON.stringify(info));
+    console.log(JSON.stringify(count > 1 ? infos : infos[0]));
   } else {
-    console.log(
-      [
-        `PDM simulator listening on ${sim.url} (${info.remotes} remotes)`,
-        `  certificate fingerprint: ${sim.fingerprint}`,
-        `  API token id:            ${sim.tokenId}`,
-        `  API token secret:        ${sim.tokenSecret}   (simulator credentials, not a real PDM's)`,
-        `  control interface:       ${sim.url}/__sim/state  (header X-Sim-Control: ${sim.controlKey})`,
-        `Press Ctrl+C to stop.`,
-      ].join("\n"),
-    );
+    for (const [i, sim] of sims.entries()) {
+      console.log(
+        [
+          `PDM simulator${count > 1 ? ` #${i + 1}` : ""} listening on ${sim.url} (${infos[i]!.remotes} remotes)`,
+          `  certificate fingerprint: ${sim.fingerprint}`,
+          `  API token id:            ${sim.tokenId}`,
+          `  API token secret:        ${sim.tokenSecret}   (simulator credentials, not a real PDM's)`,
+          `  control interface:       ${sim.url}/__sim/state  (header X-Sim-Control: ${sim.controlKey})`,
+        ].join("\n"),
+      );
+    }
+    console.log("Press Ctrl+C to stop.");
   }
-  const stop = () => void sim.close().then(() => process.exit(0));
+  const stop = () => void Promise.all(sims.map((s) => s.close())).then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 }

@@ -20,20 +20,42 @@ export interface SimProcess {
 }
 
 export async function spawnSimulator(args: string[] = []): Promise<SimProcess> {
+  const [one] = await spawnSimulators(1, args);
+  return one!;
+}
+
+/** `count` simulated PDMs served by one child process (each its own port, data and certificate). */
+export async function spawnSimulators(count: number, args: string[] = []): Promise<SimProcess[]> {
   const root = path.join(__dirname, "..");
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), path.join(root, "scripts", "pdm-sim.ts"), "--json", "--port", "0", ...args], {
+  // node with tsx's loader: one process, so stopping it stops the simulator itself.
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "pdm-sim.ts"), "--json", "--port", "0", "--instances", String(count), ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const info = await new Promise<Record<string, string | number>>((resolve, reject) => {
+  const parsed = await new Promise<unknown>((resolve, reject) => {
     let buf = "";
     child.stdout!.on("data", (c: Buffer) => {
       buf += c.toString();
-      const line = buf.split("\n").find((l) => l.startsWith("{"));
-      if (line) resolve(JSON.parse(line) as Record<string, string | number>);
+      const line = buf.split("\n").find((l) => l.startsWith("{") || l.startsWith("["));
+      if (line) resolve(JSON.parse(line));
     });
     child.once("exit", (code) => reject(new Error(`simulator exited with code ${code}`)));
   });
   const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+  let stopped: Promise<void> | null = null;
+  const stopAll = () =>
+    (stopped ??= (async () => {
+      await dispatcher.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+    })());
+  const list = (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, string | number>[];
+  return list.map((info) => instance(info, dispatcher, stopAll));
+}
+
+function instance(info: Record<string, string | number>, dispatcher: Agent, stopAll: () => Promise<void>): SimProcess {
   const url = String(info.url);
   const controlKey = String(info.controlKey);
   async function control(method: string, route: string, body?: unknown): Promise<unknown> {
@@ -58,13 +80,6 @@ export async function spawnSimulator(args: string[] = []): Promise<SimProcess> {
     async stats() {
       return ((await control("GET", "state")) as { stats: SimStats }).stats;
     },
-    async stop() {
-      await dispatcher.close();
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
-    },
+    stop: stopAll,
   };
 }
