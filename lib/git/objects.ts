@@ -1,0 +1,83 @@
+import crypto from "node:crypto";
+
+// Git's object formats, computed natively (node:crypto SHA-1, node:zlib deflate): hashing and
+// compressing thousands of small blobs in JS (as isomorphic-git does with pako) would make the
+// first snapshot of a large inventory several times slower than native git.
+
+export function sha1Hex(...parts: Buffer[]): string {
+  const h = crypto.createHash("sha1");
+  for (const p of parts) h.update(p);
+  return h.digest("hex");
+}
+
+/** The oid of an object: SHA-1 of `<type> <size>\0<content>`. */
+export function objectOid(type: "blob" | "tree" | "commit", content: Buffer): string {
+  return sha1Hex(Buffer.from(`${type} ${content.length}\0`), content);
+}
+
+export function wrapObject(type: "blob" | "tree" | "commit", content: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
+}
+
+export interface TreeEntry {
+  mode: "100644" | "040000";
+  path: string;
+  oid: string;
+}
+
+/** Git sorts tree entries by name, comparing directories as if they ended with "/". */
+function sortKey(e: TreeEntry): string {
+  return e.mode === "040000" ? `${e.path}/` : e.path;
+}
+
+export function sortEntries(entries: TreeEntry[]): TreeEntry[] {
+  return [...entries].sort((a, b) => {
+    const x = sortKey(a);
+    const y = sortKey(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+/** Tree content: `<mode> <name>\0<20-byte oid>` per entry (mode 40000 for trees, as git writes). */
+export function treeContent(entries: TreeEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of sortEntries(entries)) {
+    parts.push(Buffer.from(`${e.mode === "040000" ? "40000" : e.mode} ${e.path}\0`), Buffer.from(e.oid, "hex"));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Canonical JSON of an inventory object: recursively sorted keys, two-space indent, newline. */
+export function serializeObject(obj: unknown): string {
+  return `${JSON.stringify(sortKeys(obj), null, 2)}\n`;
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object" && !(v instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+const SECRET_KEY_RE = /^(token_secret|proxbox_api_key|password|key_hash)/;
+
+/** A last line of defence: no secret-named key ever reaches the repository (SPEC §5). */
+export function assertNoSecrets(obj: unknown, path: string): void {
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) {
+        if (SECRET_KEY_RE.test(k)) throw new Error(`refusing to write ${path}: it holds a secret field (${k})`);
+        walk(x);
+      }
+  };
+  walk(obj);
+}
+
+/** A file-name-safe segment for an object name (names may hold "/" or start with "."). */
+export function pathSegment(name: string): string {
+  return name.replace(/[%/\\\0]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`).replace(/^\./, "%2E");
+}

@@ -1,0 +1,146 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { diff3, openGitStore, prepareMerge, serializeObject, type GitStore, type JsonObject } from ".";
+
+const dirs: string[] = [];
+async function store(): Promise<GitStore> {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "nbpdm-git-"));
+  dirs.push(d);
+  return openGitStore(path.join(d, "inventory.git"));
+}
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const remote = (id: number | null, name: string, extra: JsonObject = {}): JsonObject => ({ id, name, remote_type: "pve", version: "9.0.1", nodes: [], description: "", ...extra });
+const p = (name: string) => `pdm-remotes/pdm1/${name}.json`;
+
+async function seed(s: GitStore, objects: Record<string, JsonObject>, ref = "main", message = "seed") {
+  return s.writeSnapshot({ ref, objects: new Map(Object.entries(objects)), message });
+}
+
+describe("snapshots", () => {
+  it("are canonical, idempotent and incremental", async () => {
+    const s = await store();
+    expect(serializeObject({ b: 1, a: { d: 2, c: [{ z: 1, y: 2 }] } })).toBe('{\n  "a": {\n    "c": [\n      {\n        "y": 2,\n        "z": 1\n      }\n    ],\n    "d": 2\n  },\n  "b": 1\n}\n');
+    const objects: Record<string, JsonObject> = {};
+    for (let e = 0; e < 3; e++) for (let i = 0; i < 20; i++) objects[`pdm-remotes/pdm${e}/r${i}.json`] = remote(e * 100 + i, `r${i}`);
+    const first = await seed(s, objects);
+    expect(first).toMatchObject({ changed: true, blobsWritten: 60 });
+    const again = await seed(s, objects);
+    expect(again).toEqual({ oid: first.oid, changed: false, blobsWritten: 0, treesWritten: 0 });
+    const before = await s.listFiles("main");
+    objects["pdm-remotes/pdm1/r3.json"] = remote(103, "r3", { version: "9.0.2" });
+    const third = await seed(s, objects, "main", "bump r3");
+    // One blob, one endpoint folder, pdm-remotes, the root: the rest keeps its oids.
+    expect(third).toMatchObject({ changed: true, blobsWritten: 1, treesWritten: 3 });
+    const after = await s.listFiles("main");
+    const differing = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
+    expect(differing).toEqual(["pdm-remotes/pdm1/r3.json"]);
+    expect(await s.readObject("main", "pdm-remotes/pdm1/r3.json")).toMatchObject({ version: "9.0.2" });
+  });
+
+  it("refuse secrets", async () => {
+    const s = await store();
+    await expect(seed(s, { "pdm-endpoints/x.json": { name: "x", token_secret: "nope" } })).rejects.toThrow(/secret/);
+    await expect(seed(s, { "pdm-endpoints/x.json": { name: "x", nested: { proxbox_api_key: "" } } })).rejects.toThrow(/secret/);
+  });
+
+  it("keep each object's history", async () => {
+    const s = await store();
+    await seed(s, { [p("a")]: remote(1, "a") }, "main", "one");
+    await seed(s, { [p("a")]: remote(1, "a"), [p("b")]: remote(2, "b") }, "main", "two");
+    await seed(s, { [p("a")]: remote(1, "a", { version: "9.1" }), [p("b")]: remote(2, "b") }, "main", "three");
+    const h = await s.history([p("a")]);
+    expect(h.map((e) => e.message)).toEqual(["three", "one"]);
+    expect(h[0]!.data).toMatchObject({ version: "9.1" });
+  });
+});
+
+describe("three-way diff and merge (SPEC §5 conflict rule)", () => {
+  async function scenario(base: Record<string, JsonObject>, branch: Record<string, JsonObject>, main: Record<string, JsonObject>) {
+    const s = await store();
+    const b = await seed(s, base, "main", "base");
+    await s.createBranch("sync-1", "main");
+    await seed(s, branch, "sync-1", "branch");
+    await seed(s, main, "main", "main edits");
+    return { s, base: b.oid };
+  }
+
+  it("both changed the same field differently: conflict; to the same value: none", async () => {
+    const { s, base } = await scenario({ [p("a")]: remote(1, "a") }, { [p("a")]: remote(1, "a", { version: "9.2", description: "same" }) }, { [p("a")]: remote(1, "a", { version: "9.3", description: "same" }) });
+    const [d] = await diff3(s, { base, branch: "sync-1", main: "main" });
+    expect(d).toMatchObject({ action: "update", changedFields: ["description", "version"], conflicts: ["version"] });
+  });
+
+  it("branch changed what main deleted: every changed field conflicts", async () => {
+    const { s, base } = await scenario({ [p("a")]: remote(1, "a") }, { [p("a")]: remote(1, "a", { version: "9.2" }) }, {});
+    const [d] = await diff3(s, { base, branch: "sync-1", main: "main" });
+    expect(d).toMatchObject({ action: "update", main: null, conflicts: ["version"] });
+  });
+
+  it("branch deleted what main changed: main's changed fields conflict; both deleted: none", async () => {
+    const { s, base } = await scenario({ [p("a")]: remote(1, "a"), [p("b")]: remote(2, "b") }, {}, { [p("a")]: remote(1, "a", { description: "edited" }) });
+    const diffs = await diff3(s, { base, branch: "sync-1", main: "main" });
+    expect(diffs.find((d) => d.path === p("a"))).toMatchObject({ action: "delete", conflicts: ["description"] });
+    expect(diffs.find((d) => d.path === p("b"))).toMatchObject({ action: "delete", conflicts: [] });
+  });
+
+  it("branch-created objects never conflict; the same name on main is a collision", async () => {
+    const { s, base } = await scenario({}, { [p("new")]: remote(null, "new"), [p("other")]: remote(null, "other") }, { [p("new")]: remote(7, "new") });
+    const diffs = await diff3(s, { base, branch: "sync-1", main: "main" });
+    expect(diffs.find((d) => d.path === p("new"))).toMatchObject({ action: "create", conflicts: [], collision: { path: p("new"), mainIdentity: "pdm-remotes#7" } });
+    expect(diffs.find((d) => d.path === p("other"))).toMatchObject({ action: "create", conflicts: [], collision: null });
+  });
+
+  it("a rename on the branch (same id, new path) is one update of `name`", async () => {
+    const { s, base } = await scenario({ [p("old")]: remote(1, "old") }, { [p("new")]: remote(1, "new") }, { [p("old")]: remote(1, "old") });
+    const diffs = await diff3(s, { base, branch: "sync-1", main: "main" });
+    expect(diffs).toHaveLength(1);
+    expect(diffs[0]).toMatchObject({ action: "update", path: p("new"), basePath: p("old"), changedFields: ["name"], conflicts: [] });
+  });
+
+  it("merge applies only the branch's fields, keeping main's unrelated edits; two parents", async () => {
+    const { s, base } = await scenario(
+      { [p("a")]: remote(1, "a"), [p("b")]: remote(2, "b") },
+      { [p("a")]: remote(1, "a", { version: "9.2" }), [p("b")]: remote(2, "b"), [p("c")]: remote(null, "c") },
+      { [p("a")]: remote(1, "a", { description: "main's note" }), [p("b")]: remote(2, "b") },
+    );
+    const mainBefore = await s.resolve("main");
+    const m = await prepareMerge(s, { base, branch: "sync-1", policy: "abort", message: "merge" });
+    expect(m.conflicts).toEqual([]);
+    expect(await s.resolve("main")).toBe(mainBefore); // not moved yet
+    expect(m.plan.map((e) => [e.action, e.path])).toEqual([
+      ["update", p("a")],
+      ["create", p("c")],
+    ]);
+    expect(m.plan[0]!.fields).toEqual({ version: "9.2" });
+    await s.advanceRef("main", m.mergeOid!, mainBefore);
+    expect(await s.readObject("main", p("a"))).toMatchObject({ version: "9.2", description: "main's note" });
+    expect((await s.log("main", 1))[0]!.parents).toHaveLength(2);
+    await expect(s.advanceRef("main", m.mergeOid!, mainBefore)).rejects.toThrow(/moved/);
+  });
+
+  it("abort leaves no commit on conflicts; overwrite lets the branch win", async () => {
+    const { s, base } = await scenario({ [p("a")]: remote(1, "a") }, { [p("a")]: remote(1, "a", { version: "branch" }) }, { [p("a")]: remote(1, "a", { version: "main" }) });
+    const aborted = await prepareMerge(s, { base, branch: "sync-1", policy: "abort", message: "m" });
+    expect(aborted.mergeOid).toBeNull();
+    expect(aborted.conflicts).toHaveLength(1);
+    const forced = await prepareMerge(s, { base, branch: "sync-1", policy: "overwrite", message: "m" });
+    await s.advanceRef("main", forced.mergeOid!, forced.mainOid);
+    expect(await s.readObject("main", p("a"))).toMatchObject({ version: "branch" });
+  });
+
+  it("stays a valid repository for native git", async () => {
+    const { s, base } = await scenario({ [p("a")]: remote(1, "a") }, { [p("a")]: remote(1, "a", { version: "9.9" }) }, { [p("b")]: remote(2, "b"), [p("a")]: remote(1, "a") });
+    const m = await prepareMerge(s, { base, branch: "sync-1", policy: "abort", message: "merge sync-1" });
+    await s.advanceRef("main", m.mergeOid!, m.mainOid);
+    execFileSync("git", ["--git-dir", s.dir, "fsck", "--strict"], { stdio: "pipe" });
+    const log = execFileSync("git", ["--git-dir", s.dir, "log", "--oneline", "main"], { encoding: "utf8" });
+    expect(log).toContain("merge sync-1");
+    expect(execFileSync("git", ["--git-dir", s.dir, "show", `main:${p("a")}`], { encoding: "utf8" })).toBe(serializeObject(remote(1, "a", { version: "9.9" })));
+  });
+});
