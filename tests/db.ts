@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { openDatabase, runMigrations, type DbHandle } from "@/db/client";
 import { createContext, SYSTEM_ACTOR, type Actor, type ServiceContext } from "@/lib/services/context";
@@ -62,6 +64,10 @@ export function describeEachDb(name: string, body: (get: () => TestDb) => void):
       let db: TestDb | undefined;
       beforeAll(async () => {
         db = await createTestDb(kind);
+        // Each database gets its own DATA_DIR (and so its own inventory Git repository).
+        const dir = path.join(process.env.DATA_DIR!.replace(/\/(pglite|postgres)$/, ""), kind);
+        fs.mkdirSync(dir, { recursive: true });
+        process.env.DATA_DIR = dir;
       });
       afterAll(async () => {
         await db?.cleanup();

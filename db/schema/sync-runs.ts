@@ -111,3 +111,44 @@ export const syncRunFetches = pgTable(
 );
 
 export type SyncRunFetch = typeof syncRunFetches.$inferSelect;
+
+export const BRANCH_STATUSES = ["open", "merged", "discarded"] as const;
+export type BranchStatus = (typeof BRANCH_STATUSES)[number];
+export const branchStatusEnum = pgEnum("branch_status", BRANCH_STATUSES);
+
+/** A conflict or collision as stored for listing (the full diff is recomputed from Git). */
+export interface BranchConflictSummary {
+  path: string;
+  identity: string;
+  action: "create" | "update" | "delete";
+  fields: string[];
+  collision: boolean;
+}
+
+// SPEC §5: a sync run's Git branch. Merged and discarded branches stay listed with their outcome;
+// a run that changes nothing deletes its branch and leaves no row here.
+export const branches = pgTable(
+  "branches",
+  {
+    id: idColumn(),
+    name: varchar("name", { length: 200 }).notNull().unique("branches_name_key"),
+    syncRunId: integer("sync_run_id").references(() => syncRuns.id, { onDelete: "set null" }),
+    status: branchStatusEnum("status").notNull().default("open"),
+    baseOid: varchar("base_oid", { length: 40 }).notNull(),
+    headOid: varchar("head_oid", { length: 40 }),
+    /** Set in the same transaction as the merged changes: the source of truth after a crash. */
+    mergeOid: varchar("merge_oid", { length: 40 }),
+    conflicts: jsonb("conflicts").$type<BranchConflictSummary[]>().notNull().default([]),
+    createdCount: integer("created_count").notNull().default(0),
+    updatedCount: integer("updated_count").notNull().default(0),
+    deletedCount: integer("deleted_count").notNull().default(0),
+    created: createdColumn(),
+    mergedAt: tsColumn("merged_at"),
+    mergedByName: varchar("merged_by_name", { length: 150 }),
+    discardedAt: tsColumn("discarded_at"),
+    discardedByName: varchar("discarded_by_name", { length: 150 }),
+  },
+  (t) => [index("branches_status_idx").on(t.status), index("branches_sync_run_idx").on(t.syncRunId)],
+);
+
+export type Branch = typeof branches.$inferSelect;

@@ -1,12 +1,13 @@
 import { getDb } from "@/db";
 import { fetchEndpoint } from "@/lib/sync/fetch";
-import { failRun, finishRun, reconcileEndpoint, startRun } from "@/lib/sync/workflow";
+import { branchEndpoint, commitRunToMain, failRun, finishRun, mergeRunBranch, prepareGit, reconcileEndpoint, startRun } from "@/lib/sync/workflow";
 import { inngest } from "../client";
 import { syncRequested } from "../events";
 
-// The sync workflow (SPEC §4, §4.1): one step per side effect, so a retry resumes where it failed.
-//   start → fetch-endpoint-<id> (in parallel, sharing one request limit) → reconcile-endpoint-<id>
-//   → finish
+// The sync workflow (SPEC §4, §4.1, §5): one step per side effect, so a retry resumes where it failed.
+//   start → prepare-git → fetch-endpoint-<id> (in parallel, sharing one request limit) →
+//   without branching: reconcile-endpoint-<id> (the database) → commit-main → finish
+//   with branching:    branch-endpoint-<id> (the run's Git branch) → merge-branch → finish
 // Steps return ids and counts; fetched remotes are staged in the database between steps, which
 // keeps every step's output tiny (Inngest: 4 MB per step, 32 MB per run) even at 10,000 remotes.
 
@@ -30,15 +31,22 @@ export async function syncPdmHandler({ event, step, runId: engineRunId }: SyncHa
     const status = await step.run("finish", async () => finishRun(await getDb(), runId, { skipped: true }));
     return { runId, status };
   }
+  const git = await step.run("prepare-git", async () => prepareGit(await getDb(), runId, start));
   const fetched = await Promise.all(
     start.endpoints.map((ep) => step.run(`fetch-endpoint-${ep.id}`, async () => fetchEndpoint(await getDb(), runId, ep.id, start.concurrency))),
   );
-  const results = [];
-  for (const ep of start.endpoints) {
-    results.push(await step.run(`reconcile-endpoint-${ep.id}`, async () => reconcileEndpoint(await getDb(), runId, ep)));
+  let leftOpen = false;
+  if (git.branch) {
+    const branch = git.branch;
+    for (const ep of start.endpoints) await step.run(`branch-endpoint-${ep.id}`, async () => branchEndpoint(await getDb(), runId, ep, branch));
+    const merged = await step.run("merge-branch", async () => mergeRunBranch(await getDb(), runId, branch, start.onConflict));
+    leftOpen = merged.outcome === "left_open";
+  } else {
+    for (const ep of start.endpoints) await step.run(`reconcile-endpoint-${ep.id}`, async () => reconcileEndpoint(await getDb(), runId, ep));
+    await step.run("commit-main", async () => commitRunToMain(await getDb(), runId));
   }
-  const status = await step.run("finish", async () => finishRun(await getDb(), runId));
-  return { runId, status, remotesFetched: fetched.reduce((n, f) => n + f.remotes, 0), endpoints: results.length };
+  const status = await step.run("finish", async () => finishRun(await getDb(), runId, { leftOpen }));
+  return { runId, status, remotesFetched: fetched.reduce((n, f) => n + f.remotes, 0), endpoints: start.endpoints.length };
 }
 
 export const SYNC_FUNCTION_ID = "sync-pdm";

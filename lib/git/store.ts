@@ -24,6 +24,18 @@ export interface SnapshotResult {
   changed: boolean;
   blobsWritten: number;
   treesWritten: number;
+  /** Paths the commit added, modified and removed (for its message). */
+  added: string[];
+  modified: string[];
+  removed: string[];
+}
+
+function flatten(n: Node, prefix = "", out = new Map<string, string>()): Map<string, string> {
+  for (const [k, v] of n) {
+    if (typeof v === "string") out.set(`${prefix}${k}`, v);
+    else flatten(v, `${prefix}${k}/`, out);
+  }
+  return out;
 }
 
 /** Directory tree of blob oids, as a nested map (leaves are blob oids). */
@@ -38,7 +50,8 @@ export interface GitStore {
     objects?: Map<string, JsonObject>;
     put?: Map<string, JsonObject>;
     remove?: string[];
-    message: string;
+    /** The commit message, or a function of what changed. */
+    message: string | ((changes: { added: string[]; modified: string[]; removed: string[] }) => string);
     author?: Author;
     /** Extra parents (a merge commit). */
     parents?: string[];
@@ -190,13 +203,8 @@ export async function openGitStore(dir: string): Promise<GitStore> {
       const head = await resolve(opts.ref);
       const oldTree = await treeOfCommit(head);
       const root: Node = opts.objects ? new Map() : await readTreeNode(oldTree);
-      const existing = opts.objects ? await readTreeNode(oldTree) : root;
-      const existingBlobs = new Set<string>();
-      const walk = (n: Node) => {
-        for (const v of n.values()) if (typeof v === "string") existingBlobs.add(v);
-        else walk(v);
-      };
-      walk(existing);
+      const before = flatten(opts.objects ? await readTreeNode(oldTree) : root);
+      const existingBlobs = new Set<string>(before.values());
       const puts = opts.objects ?? opts.put ?? new Map<string, JsonObject>();
       const pending: { oid: string; content: Buffer }[] = [];
       for (const [path, obj] of puts) {
@@ -218,8 +226,12 @@ export async function openGitStore(dir: string): Promise<GitStore> {
       // Unchanged subtrees hash to oids the old tree already has: those are not written again.
       const treeOid = (await writeNode(root, await knownTreeOids(oldTree), stats)) ?? (await emptyTree());
       const parents = [...(head ? [head] : []), ...(opts.parents ?? [])];
+      const after = flatten(root);
+      const added = [...after.keys()].filter((k) => !before.has(k));
+      const modified = [...after].filter(([k, v]) => before.has(k) && before.get(k) !== v).map(([k]) => k);
+      const removed = [...before.keys()].filter((k) => !after.has(k));
       if (treeOid === oldTree && !opts.parents?.length && head) {
-        return { oid: head, changed: false, blobsWritten: 0, treesWritten: 0 };
+        return { oid: head, changed: false, blobsWritten: 0, treesWritten: 0, added, modified, removed };
       }
       const author = opts.author ?? DEFAULT_AUTHOR;
       const now = Math.floor(Date.now() / 1000);
@@ -227,10 +239,10 @@ export async function openGitStore(dir: string): Promise<GitStore> {
       const oid = await git.writeCommit({
         fs,
         gitdir,
-        commit: { tree: treeOid, parent: parents, author: who, committer: { ...DEFAULT_AUTHOR, timestamp: now, timezoneOffset: 0 }, message: opts.message.endsWith("\n") ? opts.message : `${opts.message}\n` },
+        commit: { tree: treeOid, parent: parents, author: who, committer: { ...DEFAULT_AUTHOR, timestamp: now, timezoneOffset: 0 }, message: `${typeof opts.message === "function" ? opts.message({ added, modified, removed }) : opts.message}`.replace(/\n*$/, "\n") },
       });
       if (!opts.detached) await git.writeRef({ fs, gitdir, ref: ref(opts.ref), value: oid, force: true });
-      return { oid, changed: true, blobsWritten: pending.length, treesWritten: stats.trees };
+      return { oid, changed: true, blobsWritten: pending.length, treesWritten: stats.trees, added, modified, removed };
     },
 
     async createBranch(name, from) {
@@ -247,15 +259,7 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     listBranches: () => git.listBranches({ fs, gitdir }),
 
     async listFiles(refOrOid) {
-      const out = new Map<string, string>();
-      const walk = (n: Node, prefix: string) => {
-        for (const [k, v] of n) {
-          if (typeof v === "string") out.set(`${prefix}${k}`, v);
-          else walk(v, `${prefix}${k}/`);
-        }
-      };
-      walk(await readTreeNode(await treeOfCommit(await resolve(refOrOid))), "");
-      return out;
+      return flatten(await readTreeNode(await treeOfCommit(await resolve(refOrOid))));
     },
 
     async readBlobs(oids) {

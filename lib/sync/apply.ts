@@ -108,13 +108,15 @@ export async function applyRemotePlan(ctx: ServiceContext, endpointId: number, p
 export async function applyEndpointOutcome(
   ctx: ServiceContext,
   endpointId: number,
-  outcome: { ok: true; version: string } | { ok: false; error: string },
+  outcome: { ok: true; version: string | null } | { ok: false; error: string },
   now: Date,
 ): Promise<void> {
   const [before] = await pdmEndpointService.load(ctx.db, [endpointId]);
   if (!before) return;
-  const set = outcome.ok ? { version: outcome.version, lastSeenAt: now, lastError: null } : { lastError: outcome.error };
-  const changed = outcome.ok ? before.version !== outcome.version || before.last_error !== null : before.last_error !== outcome.error;
+  // version null: with branching, the version goes to the branch; only volatile fields move here.
+  const version = outcome.ok && outcome.version !== null ? outcome.version : before.version;
+  const set = outcome.ok ? { version, lastSeenAt: now, lastError: null } : { lastError: outcome.error };
+  const changed = outcome.ok ? before.version !== version || before.last_error !== null : before.last_error !== outcome.error;
   await ctx.db
     .update(pdmEndpoints)
     .set(changed ? { ...set, lastUpdated: now } : set)
@@ -124,4 +126,26 @@ export async function applyEndpointOutcome(
   await recordChanges(ctx, [
     { action: "update", objectType: "netbox_pdm.pdmendpoint", objectId: endpointId, repr: before.name, pre: pdmEndpointSnapshot(before), post: pdmEndpointSnapshot(after!) },
   ]);
+}
+
+/**
+ * With branching (SPEC §5), what is not in the snapshot is not reviewed: last_seen_at, link
+ * candidates, and a remote's reachability (status, last_error) are written at once; the rest of
+ * the plan goes to the branch.
+ */
+export async function applyVolatile(ctx: ServiceContext, plan: ReconcilePlan, now: Date): Promise<void> {
+  const seen = [...plan.unchanged.map((u) => u.id), ...plan.updates.map((u) => u.id)];
+  if (seen.length) await ctx.db.update(pdmRemotes).set({ lastSeenAt: now }).where(inArray(pdmRemotes.id, seen));
+  for (const u of [...plan.unchanged, ...plan.updates]) {
+    await ctx.db.update(pdmRemotes).set({ linkCandidates: u.linkCandidates }).where(sql`${eq(pdmRemotes.id, u.id)} and ${pdmRemotes.linkCandidates} <> ${JSON.stringify(u.linkCandidates)}::jsonb`);
+  }
+  const changes: ChangeInput[] = [];
+  for (const u of plan.updates) {
+    if (!("status" in u.changes) && !("lastError" in u.changes)) continue;
+    const volatile = { status: u.changes.status ?? u.before.status, lastError: "lastError" in u.changes ? (u.changes.lastError ?? null) : u.before.lastError };
+    const after = { ...u.before, ...volatile, lastSeenAt: now } as PdmRemote;
+    await ctx.db.update(pdmRemotes).set(volatile).where(eq(pdmRemotes.id, u.id));
+    changes.push({ action: "update", objectType: "netbox_pdm.pdmremote", objectId: u.id, repr: u.before.name, pre: snapshotRow(u.before), post: snapshotRow(after) });
+  }
+  await recordChanges(ctx, changes);
 }

@@ -85,7 +85,7 @@ describeEachDb("sync", (get) => {
     expect(endpoint.version).toBe("1.1.7");
     expect(endpoint.last_error).toBeNull();
     expect(endpoint.last_seen_at).not.toBeNull();
-    expect(first.steps.map((s) => s.step_id)).toEqual(["start", `fetch-endpoint-${ep.id}`, `reconcile-endpoint-${ep.id}`, "finish"]);
+    expect(first.steps.map((s) => s.step_id)).toEqual(["start", "prepare-git", `fetch-endpoint-${ep.id}`, `reconcile-endpoint-${ep.id}`, "commit-main", "finish"]);
 
     const second = await runSync([ep.id]);
     expect(second).toMatchObject({ status: "succeeded", created: 0, updated: 0, deleted: 0, unchanged: 12 });

@@ -7,7 +7,9 @@ import {
   pdmEndpoints,
   pdmRemotes,
   proxmoxEndpoints,
+  branches,
   syncRunFetches,
+  syncRuns,
   TERMINAL_SYNC_RUN_STATUSES,
   type SyncRunEndpointResult,
   type SyncRunStatus,
@@ -23,7 +25,10 @@ import {
   markRunStarted,
   recordEndpointResult,
 } from "@/lib/services/sync-runs";
-import { applyEndpointOutcome, applyRemotePlan } from "./apply";
+import type { JsonObject } from "@/lib/git";
+import { commitInventoryToMain, commitToBranch, createRunBranch, mergeBranch, recoverMerges, type MergeOutcome } from "@/lib/services/branches";
+import { endpointSnapshot, remoteDir, remoteObject, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
+import { applyEndpointOutcome, applyRemotePlan, applyVolatile } from "./apply";
 import { releaseRunLimiter } from "./fetch";
 import { LinkIndex } from "./linking";
 import { reconcileRemotes, type FetchedRemote } from "./reconcile";
@@ -39,6 +44,8 @@ export interface StartResult {
   endpoints: { id: number; name: string }[];
   concurrency: number;
   branching: boolean;
+  branchPrefix: string;
+  onConflict: "abort" | "overwrite";
 }
 
 export function syncActor(runId: number): Actor {
@@ -56,9 +63,10 @@ export function runContext(db: Executor, runId: number): ServiceContext {
 
 export async function startRun(db: Db, runId: number, engineRunId: string | null): Promise<StartResult> {
   const run = await loadRun(db, runId);
-  if (TERMINAL_SYNC_RUN_STATUSES.includes(run.status)) return { terminal: true, skipped: false, endpoints: [], concurrency: 1, branching: false };
+  const idle = { endpoints: [], concurrency: 1, branching: false, branchPrefix: "", onConflict: "abort" as const };
+  if (TERMINAL_SYNC_RUN_STATUSES.includes(run.status)) return { terminal: true, skipped: false, ...idle };
   const settings = await readSettingsForSystem(runContext(db, runId));
-  if (!settings.pdm_enabled) return { terminal: false, skipped: true, endpoints: [], concurrency: 1, branching: false };
+  if (!settings.pdm_enabled) return { terminal: false, skipped: true, ...idle };
   const rows = await db
     .select({ id: pdmEndpoints.id, name: pdmEndpoints.name, enabled: pdmEndpoints.enabled })
     .from(pdmEndpoints)
@@ -75,7 +83,94 @@ export async function startRun(db: Db, runId: number, engineRunId: string | null
     endpoints: enabled.map((r) => ({ id: r.id, name: r.name })),
     concurrency: settings.pdm_fetch_concurrency,
     branching: settings.branching_enabled,
+    branchPrefix: settings.branch_name_prefix,
+    onConflict: settings.branch_on_conflict,
   };
+}
+
+/**
+ * Before the first PDM request: main is brought up to date with the database (edits made since
+ * the last run become a commit of their own), and with branching the run's branch is created
+ * from it (SPEC §5 step 1).
+ */
+export async function prepareGit(db: Db, runId: number, start: StartResult): Promise<{ branch: string | null }> {
+  const ctx = runContext(db, runId);
+  if (start.branching) return { branch: (await createRunBranch(ctx, runId, start.branchPrefix)).name };
+  await withGitLock(() => commitInventoryToMain(ctx, "Inventory edits before sync run"));
+  return { branch: null };
+}
+
+/** Without branching: the run's applied changes become one commit on main (SPEC §5). */
+export async function commitRunToMain(db: Db, runId: number): Promise<{ changed: boolean; summary: string }> {
+  const r = await withGitLock(() => commitInventoryToMain(runContext(db, runId), `Sync run #${runId}`));
+  return { changed: r.changed, summary: r.summary };
+}
+
+/**
+ * With branching: one endpoint's would-be changes are committed to the run's branch instead of
+ * the database (SPEC §5 step 2); only the volatile fields move in the database.
+ */
+export async function branchEndpoint(db: Db, runId: number, endpoint: { id: number; name: string }, branch: string): Promise<SyncRunEndpointResult> {
+  const existing = await endpointResultOf(db, runId, endpoint.id);
+  if (existing) return existing;
+  const staged = await readStagedFetch(db, runId, endpoint.id);
+  const now = new Date();
+  if (!staged || !staged.ok) return reconcileEndpoint(db, runId, endpoint); // failure handling is the same
+  const rows = await db.select().from(pdmRemotes).where(eq(pdmRemotes.pdmEndpointId, endpoint.id));
+  const plan = reconcileRemotes(rows, staged.remotes, await linkContextFor(db, endpoint.id));
+  const snap = await endpointSnapshot(db, endpoint.id);
+  if (!snap) throw new Error(`PDM endpoint ${endpoint.id} vanished during the run`);
+  const put = new Map<string, JsonObject>();
+  const byId = new Map(plan.updates.map((u) => [u.id, u]));
+  const deleted = new Set(plan.deletes.map((d) => d.id));
+  for (const r of rows) {
+    if (deleted.has(r.id)) continue;
+    const u = byId.get(r.id);
+    const state = u ? { ...r, ...u.changes } : r;
+    put.set(remotePath(snap.name, state.name), remoteObject({ ...state, id: r.id }));
+  }
+  for (const c of plan.creates) put.set(remotePath(snap.name, c.name), remoteObject({ ...c, pdmEndpointId: endpoint.id, description: "", id: null }));
+  put.set(snap.path, { ...snap.object, version: staged.pdmVersion });
+  const counts = { created: plan.creates.length, updated: plan.updates.length, deleted: plan.deletes.length, unchanged: plan.unchanged.length };
+  await commitToBranch(branch, { put, removeUnder: remoteDir(snap.name), message: `${endpoint.name}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted` });
+  const result = await db.transaction(async (tx) => {
+    const ctx = { ...runContext(tx, runId), inTransaction: true };
+    await applyVolatile(ctx, plan, now);
+    await applyEndpointOutcome(ctx, endpoint.id, { ok: true, version: null }, now);
+    const res: SyncRunEndpointResult = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, error: null };
+    await recordEndpointResult(tx, runId, res);
+    return res;
+  });
+  await bumpProgress(db, runId, { endpointsDone: 1 });
+  return result;
+}
+
+/** SPEC §5 steps 3-5 for the run's branch: delete it if empty, else merge by the policy. */
+export async function mergeRunBranch(db: Db, runId: number, branch: string, policy: "abort" | "overwrite"): Promise<MergeOutcome> {
+  const run = await loadRun(db, runId);
+  if (run.mergeOutcome) return { outcome: run.mergeOutcome.startsWith("left open") ? "left_open" : "merged", conflicts: 0, collisions: 0, applied: { created: 0, updated: 0, deleted: 0 } };
+  const ctx = runContext(db, runId);
+  // A retry after a crash: the branch row says what already happened.
+  const [row] = await db.select().from(branches).where(eq(branches.name, branch));
+  const result: MergeOutcome =
+    !row
+      ? { outcome: "no_changes", conflicts: 0, collisions: 0, applied: { created: 0, updated: 0, deleted: 0 } }
+      : row.status === "merged"
+        ? (await withGitLock(() => recoverMerges(db)), { outcome: "merged", conflicts: row.conflicts.length, collisions: 0, applied: { created: 0, updated: 0, deleted: 0 } })
+        : await mergeBranch(ctx, branch, policy, { deleteIfEmpty: true });
+  const text =
+    result.outcome === "no_changes"
+      ? "no changes"
+      : result.outcome === "left_open"
+        ? `left open: ${result.conflicts} conflicting object${result.conflicts === 1 ? "" : "s"}${result.collisions ? `, ${result.collisions} collision${result.collisions === 1 ? "" : "s"}` : ""}`
+        : result.conflicts || result.collisions
+          ? `merged, ${result.conflicts + result.collisions} conflicts overwritten`
+          : "merged";
+  await db
+    .update(syncRuns)
+    .set({ mergeOutcome: text, ...(result.outcome === "no_changes" ? { branchName: null } : {}) })
+    .where(eq(syncRuns.id, runId));
+  return result;
 }
 
 /** What a fetch step staged for one endpoint. */
@@ -157,10 +252,10 @@ export function terminalStatus(results: SyncRunEndpointResult[]): SyncRunStatus 
   return failed === ran.length ? "failed" : "partial";
 }
 
-export async function finishRun(db: Db, runId: number, opts: { skipped?: boolean } = {}): Promise<SyncRunStatus> {
+export async function finishRun(db: Db, runId: number, opts: { skipped?: boolean; leftOpen?: boolean } = {}): Promise<SyncRunStatus> {
   const run = await loadRun(db, runId);
   if (TERMINAL_SYNC_RUN_STATUSES.includes(run.status)) return run.status;
-  const status: SyncRunStatus = opts.skipped ? "skipped" : terminalStatus(run.endpoints);
+  const status: SyncRunStatus = opts.skipped ? "skipped" : opts.leftOpen ? "left_open" : terminalStatus(run.endpoints);
   await db.delete(syncRunFetches).where(eq(syncRunFetches.syncRunId, runId));
   const failed = run.endpoints.filter((e) => e.outcome === "failed");
   const error = opts.skipped

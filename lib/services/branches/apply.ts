@@ -1,0 +1,122 @@
+import { eq, inArray } from "drizzle-orm";
+import { bulkInsert } from "@/db/bulk";
+import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type NewPdmRemote, type PdmRemote } from "@/db/schema";
+import type { JsonObject, PlanEntry } from "@/lib/git";
+import { recordChanges, type ChangeInput } from "../changelog/record";
+import type { ServiceContext } from "../context";
+import { pdmEndpointService, pdmEndpointSnapshot } from "../pdm-endpoints";
+import { pdmRemoteSnapshot, toRecord } from "../pdm-remotes";
+import { ENDPOINTS_DIR, REMOTES_DIR } from "./snapshot";
+
+// A merge plan (per object: the fields the branch changed) applied to the database, inside the
+// caller's transaction, with change-log entries. Only the fields the branch changed are written,
+// so edits made on main to other fields stay.
+
+const REMOTE_COLUMNS: Record<string, keyof NewPdmRemote> = {
+  pdm_endpoint: "pdmEndpointId",
+  name: "name",
+  remote_type: "remoteType",
+  version: "version",
+  nodes: "nodes",
+  web_url: "webUrl",
+  authid: "authid",
+  linked_proxmox_endpoint: "linkedProxmoxEndpointId",
+  linked_pbs_server: "linkedPbsServerId",
+  link_source: "linkSource",
+  description: "description",
+};
+const ENDPOINT_COLUMNS: Record<string, string> = {
+  name: "name",
+  host: "host",
+  port: "port",
+  token_id: "tokenId",
+  fingerprint: "fingerprint",
+  verify_ssl: "verifySsl",
+  allow_writes: "allowWrites",
+  timeout_seconds: "timeoutSeconds",
+  enabled: "enabled",
+  version: "version",
+  site: "siteId",
+  tenant: "tenantId",
+  description: "description",
+};
+
+function columns(fields: JsonObject, map: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) if (map[k]) out[map[k]] = v;
+  return out;
+}
+
+const EMPTY = new Map();
+const remoteSnap = (r: PdmRemote) => pdmRemoteSnapshot(toRecord(r, EMPTY, EMPTY, EMPTY));
+
+export async function applyMergePlan(ctx: ServiceContext, plan: PlanEntry[]): Promise<{ created: number; updated: number; deleted: number }> {
+  const now = new Date();
+  const changes: ChangeInput[] = [];
+  const remotes = plan.filter((p) => p.path.startsWith(`${REMOTES_DIR}/`));
+  const endpoints = plan.filter((p) => p.path.startsWith(`${ENDPOINTS_DIR}/`));
+  const idOf = (p: PlanEntry) => Number((p.before?.id ?? p.after?.id) as number);
+
+  // Remotes: deletes, then updates (renames free their old names first), then creates.
+  const deletes = remotes.filter((p) => p.action === "delete");
+  if (deletes.length) {
+    const rows = await ctx.db.select().from(pdmRemotes).where(inArray(pdmRemotes.id, deletes.map(idOf)));
+    await ctx.db.delete(pdmRemotes).where(inArray(pdmRemotes.id, rows.map((r) => r.id)));
+    for (const r of rows) changes.push({ action: "delete", objectType: "netbox_pdm.pdmremote", objectId: r.id, repr: r.name, pre: remoteSnap(r), post: null });
+  }
+  const updates = remotes.filter((p) => p.action === "update");
+  if (updates.length) {
+    const before = new Map((await ctx.db.select().from(pdmRemotes).where(inArray(pdmRemotes.id, updates.map(idOf)))).map((r) => [r.id, r]));
+    const renamed = updates.filter((p) => "name" in p.fields).map(idOf);
+    if (renamed.length) {
+      for (const id of renamed) await ctx.db.update(pdmRemotes).set({ name: `~merging~${id}` }).where(eq(pdmRemotes.id, id));
+    }
+    for (const p of updates) {
+      const id = idOf(p);
+      const old = before.get(id);
+      if (!old) continue;
+      const set: Record<string, unknown> = { ...columns(p.fields, REMOTE_COLUMNS), lastUpdated: now };
+      const [row] = await ctx.db.update(pdmRemotes).set(set).where(eq(pdmRemotes.id, id)).returning();
+      changes.push({ action: "update", objectType: "netbox_pdm.pdmremote", objectId: id, repr: row!.name, pre: remoteSnap(old), post: remoteSnap(row!) });
+    }
+  }
+  const creates = remotes.filter((p) => p.action === "create");
+  if (creates.length) {
+    const rows = creates.map((p) => ({
+      ...(columns(p.after ?? p.fields, REMOTE_COLUMNS) as Partial<NewPdmRemote>),
+      status: "ok" as const,
+      lastSeenAt: now,
+      created: now,
+      lastUpdated: now,
+    })) as NewPdmRemote[];
+    const inserted = await bulkInsert(ctx.db, pdmRemotes, rows);
+    for (const r of inserted) changes.push({ action: "create", objectType: "netbox_pdm.pdmremote", objectId: r.id, repr: r.name, pre: null, post: remoteSnap(r) });
+  }
+
+  // Endpoints: only updates (a sync never creates or deletes PDM endpoints).
+  for (const p of endpoints.filter((e) => e.action === "update")) {
+    const id = idOf(p);
+    const [before] = await pdmEndpointService.load(ctx.db, [id]);
+    if (!before) continue;
+    const set = columns(p.fields, ENDPOINT_COLUMNS);
+    if (Object.keys(set).length) await ctx.db.update(pdmEndpoints).set({ ...set, lastUpdated: now }).where(eq(pdmEndpoints.id, id));
+    if (Array.isArray(p.fields.proxmox_endpoints)) {
+      await ctx.db.delete(pdmEndpointProxmoxEndpoints).where(eq(pdmEndpointProxmoxEndpoints.pdmEndpointId, id));
+      const ids = p.fields.proxmox_endpoints as number[];
+      if (ids.length) await ctx.db.insert(pdmEndpointProxmoxEndpoints).values(ids.map((x) => ({ pdmEndpointId: id, proxmoxEndpointId: x })));
+    }
+    if (Array.isArray(p.fields.pbs_servers)) {
+      await ctx.db.delete(pdmEndpointPbsServers).where(eq(pdmEndpointPbsServers.pdmEndpointId, id));
+      const ids = p.fields.pbs_servers as number[];
+      if (ids.length) await ctx.db.insert(pdmEndpointPbsServers).values(ids.map((x) => ({ pdmEndpointId: id, pbsServerId: x })));
+    }
+    const [after] = await pdmEndpointService.load(ctx.db, [id]);
+    changes.push({ action: "update", objectType: "netbox_pdm.pdmendpoint", objectId: id, repr: after!.name, pre: pdmEndpointSnapshot(before), post: pdmEndpointSnapshot(after!) });
+  }
+  await recordChanges(ctx, changes);
+  return {
+    created: creates.length,
+    updated: updates.length + endpoints.filter((e) => e.action === "update").length,
+    deleted: deletes.length,
+  };
+}

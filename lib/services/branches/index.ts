@@ -1,0 +1,330 @@
+import { and, count, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import type { Db, Executor } from "@/db/client";
+import { BRANCH_STATUSES, branches, syncRuns, type Branch, type BranchConflictSummary } from "@/db/schema";
+import { authorize } from "@/lib/auth/permissions";
+import { AppError, NotFoundError } from "@/lib/errors";
+import { diff3, prepareMerge, type Author, type ConflictPolicy, type JsonObject, type ObjectDiff, type PreparedMerge } from "@/lib/git";
+import { log } from "@/lib/log";
+import type { ServiceContext } from "../context";
+import { parseInput } from "../crud";
+import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
+import { applyMergePlan } from "./apply";
+import { describeChanges, inventoryObjects, inventoryStore, withGitLock } from "./snapshot";
+
+// SPEC §5: every sync run's changes as a Git branch — merged at once when nothing conflicts, or
+// left open for review. Main is the inventory's history; database edits made between Git
+// operations are committed to main first, so a branch is always compared with the inventory as it
+// is. A merge is written as a commit object first, then applied to the database together with the
+// record of that commit, then main is advanced: a crash in between leaves the branch open or the
+// merge complete, never half of it (recoverMerges rolls main forward).
+
+export interface BranchDiffEntry {
+  identity: string;
+  kind: "pdm-endpoint" | "pdm-remote";
+  action: "create" | "update" | "delete";
+  path: string;
+  name: string;
+  id: number | null;
+  fields: { field: string; base: unknown; branch: unknown; main: unknown; conflict: boolean }[];
+  conflicts: string[];
+  collision: { path: string } | null;
+}
+
+export interface BranchRecord {
+  id: number;
+  display: string;
+  name: string;
+  status: (typeof BRANCH_STATUSES)[number];
+  sync_run: number | null;
+  base: string;
+  head: string | null;
+  merge_commit: string | null;
+  created: number;
+  updated: number;
+  deleted: number;
+  conflicts: BranchConflictSummary[];
+  conflict_count: number;
+  created_at: Date;
+  merged_at: Date | null;
+  merged_by: string | null;
+  discarded_at: Date | null;
+  discarded_by: string | null;
+}
+
+export const branchListSpec: ListSpec = {
+  id: branches.id,
+  filters: {
+    id: { expr: branches.id, kind: "int" },
+    name: { expr: branches.name, kind: "string" },
+    status: { expr: branches.status, kind: "enum", values: BRANCH_STATUSES },
+    sync_run_id: { expr: branches.syncRunId, kind: "fk" },
+  },
+  ordering: { id: branches.id, name: branches.name, status: branches.status, created: branches.created },
+  defaultOrdering: ["-id"],
+  search: [branches.name],
+};
+
+export const mergeBranchSchema = z.strictObject({ acknowledge_conflicts: z.boolean("Expected a boolean.").optional() });
+
+function toRecord(b: Branch): BranchRecord {
+  return {
+    id: b.id,
+    display: b.name,
+    name: b.name,
+    status: b.status,
+    sync_run: b.syncRunId,
+    base: b.baseOid,
+    head: b.headOid,
+    merge_commit: b.mergeOid,
+    created: b.createdCount,
+    updated: b.updatedCount,
+    deleted: b.deletedCount,
+    conflicts: b.conflicts,
+    conflict_count: b.conflicts.length,
+    created_at: b.created,
+    merged_at: b.mergedAt,
+    merged_by: b.mergedByName,
+    discarded_at: b.discardedAt,
+    discarded_by: b.discardedByName,
+  };
+}
+
+/** Tests only: throw at a point of a merge, as a crash there would stop it. */
+export type MergeFault = "after-commit-object" | "after-database" | null;
+let mergeFault: MergeFault = null;
+export function setMergeFaultForTests(f: MergeFault): void {
+  mergeFault = f;
+}
+
+function authorOf(ctx: ServiceContext): Author {
+  return { name: ctx.actor.kind === "sync" ? `netbox-pdm ${ctx.actor.username}` : ctx.actor.username, email: "netbox-pdm@localhost" };
+}
+
+/** Rolls forward merges the database recorded but main does not contain (a crash in between). */
+export async function recoverMerges(db: Executor): Promise<number> {
+  const store = await inventoryStore();
+  const merged = await db.select().from(branches).where(eq(branches.status, "merged"));
+  let fixed = 0;
+  for (const b of merged) {
+    if (!b.mergeOid || (await store.isAncestor(b.mergeOid, "main"))) continue;
+    const main = await store.resolve("main");
+    const [first] = (await store.log(b.mergeOid, 1))[0]?.parents ?? [];
+    if (first !== main) {
+      log.error(`branch ${b.name}: its merge commit ${b.mergeOid} does not follow main; main left as it is`);
+      continue;
+    }
+    await store.advanceRef("main", b.mergeOid, main);
+    fixed++;
+    log.warn(`branch ${b.name}: completed an interrupted merge (main advanced to ${b.mergeOid.slice(0, 10)})`);
+  }
+  return fixed;
+}
+
+/**
+ * Commits the database's inventory to main when they differ (edits made between runs), with a
+ * message that says what changed. Callers hold the Git lock.
+ */
+export async function commitInventoryToMain(ctx: ServiceContext, why: string): Promise<{ oid: string; changed: boolean; summary: string }> {
+  await recoverMerges(ctx.db);
+  const store = await inventoryStore();
+  const r = await store.writeSnapshot({ ref: "main", objects: await inventoryObjects(ctx.db), message: (c) => `${why}: ${describeChanges(c)}`, author: authorOf(ctx) });
+  return { oid: r.oid, changed: r.changed, summary: describeChanges(r) };
+}
+
+/** Starts a run's branch from main (brought up to date first): SPEC §5 step 1. */
+export async function createRunBranch(ctx: ServiceContext, runId: number, prefix: string): Promise<{ name: string; base: string }> {
+  return withGitLock(async () => {
+    const name = `${prefix}-${runId}`;
+    const [existing] = await ctx.db.select().from(branches).where(eq(branches.name, name));
+    if (existing) return { name, base: existing.baseOid }; // a retried step
+    await commitInventoryToMain(ctx, "Inventory edits before sync run");
+    const store = await inventoryStore();
+    await store.deleteBranch(name); // a ref left behind by a crash before the row was written
+    const base = await store.createBranch(name, "main");
+    await ctx.db.insert(branches).values({ name, syncRunId: runId, baseOid: base, headOid: base });
+    await ctx.db.update(syncRuns).set({ branchName: name }).where(eq(syncRuns.id, runId));
+    return { name, base };
+  });
+}
+
+/** Writes an endpoint's would-be state to the run's branch: SPEC §5 step 2. */
+export async function commitToBranch(
+  name: string,
+  change: { put: Map<string, JsonObject>; removeUnder?: string; keep?: Set<string>; message: string },
+): Promise<void> {
+  await withGitLock(async () => {
+    const store = await inventoryStore();
+    const remove = change.removeUnder ? [...(await store.listFiles(name)).keys()].filter((p) => p.startsWith(change.removeUnder!) && !change.put.has(p) && !change.keep?.has(p)) : [];
+    await store.writeSnapshot({ ref: name, put: change.put, remove, message: change.message });
+  });
+}
+
+function summarize(diffs: ObjectDiff[]): BranchConflictSummary[] {
+  return diffs
+    .filter((d) => d.conflicts.length || d.collision)
+    .map((d) => ({ path: d.path, identity: d.identity, action: d.action, fields: d.conflicts, collision: d.collision !== null }));
+}
+
+async function loadBranch(db: Executor, name: string): Promise<Branch> {
+  const [b] = await db.select().from(branches).where(eq(branches.name, name));
+  if (!b) throw new NotFoundError("branch", name);
+  return b;
+}
+
+export interface MergeOutcome {
+  outcome: "no_changes" | "merged" | "left_open";
+  conflicts: number;
+  collisions: number;
+  applied: { created: number; updated: number; deleted: number };
+}
+
+/**
+ * Merges a branch into main and the database (SPEC §5 steps 3-5), under the Git lock:
+ * `abort` leaves it open when anything conflicts; `overwrite` lets the branch win.
+ */
+export async function mergeBranch(ctx: ServiceContext, name: string, policy: ConflictPolicy, opts: { deleteIfEmpty?: boolean } = {}): Promise<MergeOutcome> {
+  return withGitLock(async () => {
+    const b = await loadBranch(ctx.db, name);
+    if (b.status !== "open") throw new AppError("bad_request", `Branch ${name} is ${b.status}, not open.`);
+    const store = await inventoryStore();
+    const head = await store.resolve(name);
+    if (!head) throw new AppError("bad_request", `Branch ${name} no longer exists in the repository.`);
+    const none = { outcome: "no_changes" as const, conflicts: 0, collisions: 0, applied: { created: 0, updated: 0, deleted: 0 } };
+    if (head === b.baseOid && opts.deleteIfEmpty) {
+      // A run that changes nothing deletes its branch: never listed (SPEC §5 step 3).
+      await store.deleteBranch(name);
+      await ctx.db.delete(branches).where(eq(branches.id, b.id));
+      return none;
+    }
+    await commitInventoryToMain(ctx, `Inventory edits before merging ${name}`);
+    const prepared: PreparedMerge = await prepareMerge(store, {
+      base: b.baseOid,
+      branch: name,
+      policy,
+      message: `Merge ${name}${policy === "overwrite" ? " (conflicts overwritten)" : ""}`,
+      author: authorOf(ctx),
+    });
+    const counts = {
+      createdCount: prepared.diffs.filter((d) => d.action === "create").length,
+      updatedCount: prepared.diffs.filter((d) => d.action === "update").length,
+      deletedCount: prepared.diffs.filter((d) => d.action === "delete").length,
+    };
+    const conflicts = summarize(prepared.diffs);
+    if (!prepared.mergeOid) {
+      await ctx.db.update(branches).set({ ...counts, headOid: head, conflicts }).where(eq(branches.id, b.id));
+      return { outcome: "left_open", conflicts: prepared.conflicts.length, collisions: prepared.collisions.length, applied: none.applied };
+    }
+    if (mergeFault === "after-commit-object") throw new Error("injected fault: after the merge commit object was written");
+    const applied = await (ctx.db as Db).transaction(async (tx) => {
+      const txCtx = { ...ctx, db: tx, inTransaction: true };
+      const result = await applyMergePlan(txCtx, prepared.plan);
+      await tx
+        .update(branches)
+        .set({ ...counts, headOid: head, conflicts, status: "merged", mergeOid: prepared.mergeOid, mergedAt: new Date(), mergedByName: ctx.actor.kind === "sync" ? `sync run #${ctx.syncRunId}` : ctx.actor.username })
+        .where(and(eq(branches.id, b.id), eq(branches.status, "open")));
+      return result;
+    });
+    if (mergeFault === "after-database") throw new Error("injected fault: after the database was updated");
+    await store.advanceRef("main", prepared.mergeOid, prepared.mainOid);
+    return { outcome: "merged", conflicts: prepared.conflicts.length, collisions: prepared.collisions.length, applied };
+  });
+}
+
+// ---- Review: list, diff, merge (acknowledging conflicts), discard.
+
+export async function listBranches(ctx: ServiceContext, input: ListInput = {}): Promise<Page<BranchRecord>> {
+  authorize(ctx.actor, "inventory.read");
+  const where = buildWhere(branchListSpec, input);
+  const limit = clampLimit(input.limit);
+  const offset = Math.max(0, input.offset ?? 0);
+  const [totals, rows] = await Promise.all([
+    ctx.db.select({ n: count() }).from(branches).where(where),
+    ctx.db.select().from(branches).where(where).orderBy(...buildOrderBy(branchListSpec, input.ordering)).limit(limit).offset(offset),
+  ]);
+  return { count: Number(totals[0]?.n ?? 0), limit, offset, results: rows.map(toRecord) };
+}
+
+export async function getBranch(ctx: ServiceContext, name: string): Promise<BranchRecord> {
+  authorize(ctx.actor, "inventory.read");
+  return toRecord(await loadBranch(ctx.db, name));
+}
+
+const kindOf = (path: string): BranchDiffEntry["kind"] => (path.startsWith("pdm-endpoints/") ? "pdm-endpoint" : "pdm-remote");
+
+function toDiffEntry(d: ObjectDiff): BranchDiffEntry {
+  const obj = d.branch ?? d.base ?? d.main ?? {};
+  const fields = [...new Set([...d.changedFields, ...d.conflicts])].sort().map((f) => ({
+    field: f,
+    base: d.base?.[f] ?? null,
+    branch: d.branch?.[f] ?? null,
+    main: d.main?.[f] ?? null,
+    conflict: d.conflicts.includes(f),
+  }));
+  return {
+    identity: d.identity,
+    kind: kindOf(d.path),
+    action: d.action,
+    path: d.path,
+    name: String(obj.name ?? d.path),
+    id: typeof (d.base?.id ?? d.main?.id) === "number" ? ((d.base?.id ?? d.main?.id) as number) : null,
+    fields,
+    conflicts: d.conflicts,
+    collision: d.collision ? { path: d.collision.path } : null,
+  };
+}
+
+/** The diff a reviewer reads: per object, base / branch / current-main values (SPEC §5). */
+export async function branchDiff(ctx: ServiceContext, name: string): Promise<{ branch: BranchRecord; entries: BranchDiffEntry[] }> {
+  authorize(ctx.actor, "inventory.read");
+  const b = await loadBranch(ctx.db, name);
+  const store = await inventoryStore();
+  const head = (await store.resolve(name)) ?? b.headOid ?? b.baseOid;
+  if (b.status === "open") {
+    // Conflicts are computed against main as it is now: bring main up to date first.
+    await withGitLock(() => commitInventoryToMain(ctx, `Inventory edits before reviewing ${name}`));
+  }
+  const against = b.status === "merged" && b.mergeOid ? ((await store.log(b.mergeOid, 1))[0]?.parents[0] ?? "main") : "main";
+  const diffs = await diff3(store, { base: b.baseOid, branch: head, main: against });
+  return { branch: toRecord(b), entries: diffs.map(toDiffEntry) };
+}
+
+/** Merges an open branch later (SPEC §5): conflicts must be acknowledged (= overwrite). */
+export async function mergeOpenBranch(ctx: ServiceContext, name: string, input: unknown): Promise<BranchRecord & { applied?: MergeOutcome["applied"] }> {
+  authorize(ctx.actor, "branch.merge");
+  const { acknowledge_conflicts: ack } = parseInput(mergeBranchSchema, input ?? {}) as { acknowledge_conflicts?: boolean };
+  const b = await loadBranch(ctx.db, name);
+  if (b.status !== "open") throw new AppError("bad_request", `Branch ${name} is ${b.status}; only open branches can be merged.`);
+  const result = await mergeBranch(ctx, name, ack ? "overwrite" : "abort");
+  if (result.outcome === "left_open") {
+    const fresh = await loadBranch(ctx.db, name);
+    throw new AppError("conflict", "All conflicts must be acknowledged before this branch can be merged.", {
+      details: { conflicts: fresh.conflicts },
+    });
+  }
+  if (b.syncRunId) await ctx.db.update(syncRuns).set({ mergeOutcome: `merged by ${ctx.actor.username}` }).where(eq(syncRuns.id, b.syncRunId));
+  return { ...toRecord(await loadBranch(ctx.db, name)), applied: result.applied };
+}
+
+export async function discardBranch(ctx: ServiceContext, name: string): Promise<BranchRecord> {
+  authorize(ctx.actor, "branch.merge");
+  const b = await loadBranch(ctx.db, name);
+  if (b.status !== "open") throw new AppError("bad_request", `Branch ${name} is ${b.status}; only open branches can be discarded.`);
+  await ctx.db.update(branches).set({ status: "discarded", discardedAt: new Date(), discardedByName: ctx.actor.username }).where(eq(branches.id, b.id));
+  if (b.syncRunId) await ctx.db.update(syncRuns).set({ mergeOutcome: `discarded by ${ctx.actor.username}` }).where(eq(syncRuns.id, b.syncRunId));
+  return toRecord(await loadBranch(ctx.db, name));
+}
+
+/** A remote's history from main: what changed, when, by which run (SPEC §5). */
+export async function objectHistory(ctx: ServiceContext, paths: string[], limit = 30) {
+  authorize(ctx.actor, "inventory.read");
+  const store = await inventoryStore();
+  return store.history(paths, { limit });
+}
+
+/** Runs that left their branch open. */
+export async function openBranchCount(ctx: ServiceContext): Promise<number> {
+  const [r] = await ctx.db.select({ n: count() }).from(branches).where(inArray(branches.status, ["open"]));
+  return Number(r?.n ?? 0);
+}
+

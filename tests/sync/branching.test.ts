@@ -1,0 +1,199 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { setDatabaseForTests } from "@/db";
+import { branches, pdmRemotes } from "@/db/schema";
+import { getEnv } from "@/env";
+import { EmbeddedRunner } from "@/inngest/embedded-runner";
+import { syncPdmHandler, type StepTools } from "@/inngest/functions/sync-pdm";
+import { branchDiff, getBranch, listBranches, mergeBranch, mergeOpenBranch, discardBranch, objectHistory, recoverMerges, setMergeFaultForTests } from "@/lib/services/branches";
+import { inventoryStore, remotePath } from "@/lib/services/branches/snapshot";
+import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
+import { pdmRemoteService } from "@/lib/services/pdm-remotes";
+import { updateSettings } from "@/lib/services/settings";
+import { createSyncRun, getSyncRun } from "@/lib/services/sync-runs";
+import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
+import { ctxFor, describeEachDb, uniq, type TestDb } from "@/tests/db";
+
+// SPEC §5 end to end: sync runs as Git branches, merged or left open, reviewed, merged later.
+
+const sims: RunningSimulator[] = [];
+afterAll(async () => {
+  await Promise.all(sims.map((s) => s.close()));
+});
+
+describeEachDb("branching", (get) => {
+  let db: TestDb;
+  const runner = new EmbeddedRunner({ backoffMs: 1, scheduleIntervalMs: 0 });
+  beforeAll(() => {
+    db = get();
+    setDatabaseForTests(db.handle);
+  });
+
+  async function setup(remotes = 8) {
+    const sim = await startPdmSimulator({ remotes, seed: 300 + sims.length, prefix: `b${sims.length}`, authFailureDelayMs: 0 });
+    sims.push(sim);
+    const ep = await pdmEndpointService.create(ctxFor(db), {
+      name: uniq("pdm"),
+      host: sim.host,
+      port: sim.port,
+      token_id: sim.tokenId,
+      token_secret: sim.tokenSecret,
+      fingerprint: sim.fingerprint,
+    });
+    return { sim, ep };
+  }
+
+  /** Runs a sync; `beforeMerge` runs just before the merge step, like an edit made during the run. */
+  async function sync(endpoint: number, beforeMerge?: () => Promise<unknown>) {
+    const run = await createSyncRun(ctxFor(db), { endpoints: [endpoint] }, "api");
+    const tools = runner.stepTools(db.handle.db, run.id);
+    const step: StepTools = {
+      run: async (id, fn) => {
+        if (id === "merge-branch" && beforeMerge) await beforeMerge();
+        return tools.run(id, fn);
+      },
+    };
+    await syncPdmHandler({ event: { data: { runId: run.id } }, step, runId: `test-${run.id}` });
+    return getSyncRun(ctxFor(db), run.id);
+  }
+
+  const settings = (v: Record<string, unknown>) => updateSettings(ctxFor(db), v, { partial: true });
+  const remoteRow = async (endpoint: number, name: string) =>
+    (await db.handle.db.select().from(pdmRemotes).where(eq(pdmRemotes.pdmEndpointId, endpoint))).find((r) => r.name === name)!;
+
+  it("without branching, every applied run and the edits between runs are commits on main", async () => {
+    await settings({ branching_enabled: false });
+    const { sim, ep } = await setup(6);
+    const first = await sync(ep.id);
+    expect(first.status).toBe("succeeded");
+    const store = await inventoryStore();
+    const log1 = await store.log("main", 5);
+    expect(log1[0]!.message).toMatch(new RegExp(`^Sync run #${first.id}: 6 remotes created`));
+    const r = await remoteRow(ep.id, sim.control.remotes()[0]!.id);
+    await pdmRemoteService.update(ctxFor(db), r.id, { description: "noted by hand" }, { partial: true });
+    const second = await sync(ep.id);
+    const log2 = await store.log("main", 5);
+    expect(log2[0]!.message).toBe(`Inventory edits before sync run: 1 remote updated (${r.name})`);
+    expect(second).toMatchObject({ status: "succeeded", branch: null });
+    const history = await objectHistory(ctxFor(db), [remotePath(ep.name, r.name)]);
+    expect(history.map((h) => h.message.split(":")[0])).toEqual(["Inventory edits before sync run", `Sync run #${first.id}`]);
+    expect(history[0]!.data).toMatchObject({ description: "noted by hand" });
+  });
+
+  it("with branching: no changes leaves no branch; changes merge when nothing conflicts", async () => {
+    const { sim, ep } = await setup(6);
+    await sync(ep.id); // baseline (branching still off from the previous test? set explicitly)
+    await settings({ branching_enabled: true, branch_on_conflict: "abort" });
+    const none = await sync(ep.id);
+    expect(none).toMatchObject({ status: "succeeded", merge_outcome: "no changes", branch: null });
+    expect((await listBranches(ctxFor(db), { filters: { name: [`pdm-sync-${none.id}`] } })).count).toBe(0);
+    expect(await (await inventoryStore()).resolve(`pdm-sync-${none.id}`)).toBeNull();
+    const target = sim.control.remotes()[1]!;
+    sim.control.setVersion(target.id, "9.9.1");
+    const changed = await sync(ep.id);
+    expect(changed).toMatchObject({ status: "succeeded", merge_outcome: "merged", branch: `pdm-sync-${changed.id}`, updated: 1 });
+    expect((await remoteRow(ep.id, target.id)).version).toBe("9.9.1");
+    const b = await getBranch(ctxFor(db), `pdm-sync-${changed.id}`);
+    expect(b).toMatchObject({ status: "merged", updated: 1, conflict_count: 0 });
+    const store = await inventoryStore();
+    expect((await store.log("main", 1))[0]!.parents).toHaveLength(2);
+    await settings({ branching_enabled: false });
+  });
+
+  it("abort + a conflicting edit during the run: left open, database unchanged, correct diff; merge with acknowledgement", async () => {
+    const { sim, ep } = await setup(6);
+    await sync(ep.id);
+    await settings({ branching_enabled: true, branch_on_conflict: "abort" });
+    const target = sim.control.remotes()[2]!;
+    const before = await remoteRow(ep.id, target.id);
+    sim.control.setVersion(target.id, "9.9.2");
+    const run = await sync(ep.id, async () => {
+      await pdmRemoteService.update(ctxFor(db), before.id, { version: "edited-by-hand" }, { partial: true });
+    });
+    expect(run).toMatchObject({ status: "left_open", branch: `pdm-sync-${run.id}` });
+    expect(run.merge_outcome).toMatch(/^left open: 1 conflicting object/);
+    expect((await remoteRow(ep.id, target.id)).version).toBe("edited-by-hand");
+    const { branch, entries } = await branchDiff(ctxFor(db), run.branch!);
+    expect(branch).toMatchObject({ status: "open", conflict_count: 1 });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ kind: "pdm-remote", action: "update", name: target.id, conflicts: ["version"] });
+    expect(entries[0]!.fields).toEqual([{ field: "version", base: before.version, branch: "9.9.2", main: "edited-by-hand", conflict: true }]);
+    await expect(mergeOpenBranch(ctxFor(db), run.branch!, {})).rejects.toMatchObject({ code: "conflict", details: { conflicts: [expect.objectContaining({ fields: ["version"] })] } });
+    const merged = await mergeOpenBranch(ctxFor(db), run.branch!, { acknowledge_conflicts: true });
+    expect(merged.status).toBe("merged");
+    expect((await remoteRow(ep.id, target.id)).version).toBe("9.9.2");
+    expect((await getSyncRun(ctxFor(db), run.id)).merge_outcome).toMatch(/^merged by /);
+    await settings({ branching_enabled: false });
+  });
+
+  it("overwrite merges despite conflicts, the branch winning; discard leaves the database alone", async () => {
+    const { sim, ep } = await setup(6);
+    await sync(ep.id);
+    await settings({ branching_enabled: true, branch_on_conflict: "overwrite" });
+    const target = sim.control.remotes()[3]!;
+    const row = await remoteRow(ep.id, target.id);
+    sim.control.setVersion(target.id, "9.9.3");
+    const run = await sync(ep.id, async () => {
+      await pdmRemoteService.update(ctxFor(db), row.id, { version: "by hand", description: "kept" }, { partial: true });
+    });
+    expect(run.status).toBe("succeeded");
+    expect(run.merge_outcome).toBe("merged, 1 conflicts overwritten");
+    expect(await remoteRow(ep.id, target.id)).toMatchObject({ version: "9.9.3", description: "kept" });
+
+    await settings({ branch_on_conflict: "abort" });
+    sim.control.setVersion(target.id, "9.9.4");
+    const open = await sync(ep.id, async () => {
+      await pdmRemoteService.update(ctxFor(db), row.id, { version: "again by hand" }, { partial: true });
+    });
+    expect(open.status).toBe("left_open");
+    const discarded = await discardBranch(ctxFor(db), open.branch!);
+    expect(discarded.status).toBe("discarded");
+    expect((await remoteRow(ep.id, target.id)).version).toBe("again by hand");
+    await expect(mergeOpenBranch(ctxFor(db), open.branch!, { acknowledge_conflicts: true })).rejects.toMatchObject({ code: "bad_request" });
+    await settings({ branching_enabled: false });
+  });
+
+  it("crash safety: never a merge commit on main without the database change, or the reverse", async () => {
+    const { sim, ep } = await setup(6);
+    await sync(ep.id);
+    await settings({ branching_enabled: true, branch_on_conflict: "abort" });
+    const target = sim.control.remotes()[4]!;
+    const store = await inventoryStore();
+    const row = await remoteRow(ep.id, target.id);
+    const leaveOpen = async () => pdmRemoteService.update(ctxFor(db), row.id, { version: `hand-${Date.now()}` }, { partial: true });
+
+    // 1. Dies after writing the merge commit object, before the database: branch open, main as before.
+    sim.control.setVersion(target.id, "9.9.5");
+    const run1 = await sync(ep.id, leaveOpen);
+    const main1 = await store.resolve("main");
+    const version1 = (await remoteRow(ep.id, target.id)).version;
+    setMergeFaultForTests("after-commit-object");
+    await expect(mergeBranch(ctxFor(db), run1.branch!, "overwrite")).rejects.toThrow(/injected/);
+    setMergeFaultForTests(null);
+    expect((await db.handle.db.select().from(branches).where(eq(branches.name, run1.branch!)))[0]!.status).toBe("open");
+    expect(await store.resolve("main")).toBe(main1);
+    expect((await remoteRow(ep.id, target.id)).version).toBe(version1);
+
+    // 2. Dies after the database transaction, before main moves: on recovery main is rolled forward.
+    setMergeFaultForTests("after-database");
+    await expect(mergeBranch(ctxFor(db), run1.branch!, "overwrite")).rejects.toThrow(/injected/);
+    setMergeFaultForTests(null);
+    const [b] = await db.handle.db.select().from(branches).where(eq(branches.name, run1.branch!));
+    expect(b!.status).toBe("merged");
+    expect((await remoteRow(ep.id, target.id)).version).toBe("9.9.5");
+    expect(await store.isAncestor(b!.mergeOid!, "main")).toBe(false);
+    expect(await recoverMerges(db.handle.db)).toBe(1);
+    expect(await store.isAncestor(b!.mergeOid!, "main")).toBe(true);
+    expect(await store.readObject("main", remotePath(ep.name, target.id))).toMatchObject({ version: "9.9.5" });
+    await settings({ branching_enabled: false });
+
+    // The repository stays valid for native git, and no blob anywhere holds a secret.
+    execFileSync("git", ["--git-dir", path.join(getEnv().dataDir, "inventory.git"), "fsck", "--strict"], { stdio: "pipe" });
+    const all = execFileSync("git", ["--git-dir", path.join(getEnv().dataDir, "inventory.git"), "cat-file", "--batch-all-objects", "--batch"], { maxBuffer: 64 << 20 }).toString("latin1");
+    expect(all).not.toContain(sim.tokenSecret);
+    expect(all).not.toMatch(/token_secret|proxbox_api_key/);
+    expect(execFileSync("git", ["--git-dir", path.join(getEnv().dataDir, "inventory.git"), "log", "--oneline", "main"], { encoding: "utf8" })).toContain("Merge pdm-sync-");
+  });
+});
