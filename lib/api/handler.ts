@@ -28,9 +28,20 @@ type RouteContext = { params: Promise<Record<string, string | string[]>> };
 
 export function requestBaseUrl(req: Request): string {
   const url = new URL(req.url);
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host") ?? url.host;
-  const proto = req.headers.get("x-forwarded-proto") ?? url.protocol.replace(/:$/, "");
-  return `${proto.split(",")[0]!.trim()}://${host.split(",")[0]!.trim()}`;
+  const first = (v: string | null) => v?.split(",")[0]?.trim() || undefined;
+  const host = first(req.headers.get("x-forwarded-host")) ?? first(req.headers.get("host")) ?? url.host;
+  const proto = (first(req.headers.get("x-forwarded-proto")) ?? url.protocol.replace(/:$/, "")).toLowerCase();
+  // Headers are client input: a malformed forwarded host or scheme (a space, a bad port, a path)
+  // would make every absolute url unparseable, so it falls back to the URL the request arrived on.
+  if (proto === "http" || proto === "https") {
+    try {
+      const u = new URL(`${proto}://${host}/`);
+      if (u.pathname === "/" && !u.username && !u.password && !u.search && !u.hash) return `${proto}://${u.host}`;
+    } catch {
+      // fall through
+    }
+  }
+  return url.origin;
 }
 
 async function authenticate(req: NextRequest): Promise<Actor | Response> {
@@ -85,6 +96,12 @@ export async function readJsonBody(req: Request): Promise<unknown> {
   } catch (err) {
     throw new AppError("bad_request", `JSON parse error - ${(err as Error).message}`);
   }
+}
+
+/** Like readJsonBody, but an empty body is `{}` (for action endpoints whose fields are all optional). */
+export async function readOptionalJsonBody(req: Request): Promise<unknown> {
+  const text = await req.clone().text();
+  return text.trim() === "" ? {} : readJsonBody(req);
 }
 
 /** A positive integer id from the URL, or a 404 (an id that cannot exist is "not found"). */

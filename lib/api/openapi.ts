@@ -9,6 +9,7 @@ import { pbsServerCreateSchema, pbsServerService, proxmoxEndpointCreateSchema, p
 import { SETTINGS_DEFAULTS, settingsPatchSchema, settingsReplaceSchema } from "@/lib/services/settings";
 import { requestSyncRunSchema, syncRunDetailSchema, syncRunListSpec, syncRunRecordSchema } from "@/lib/services/sync-runs";
 import { tokenCreateSchema, tokenListSpec } from "@/lib/services/tokens";
+import { branchDetailSchema, branchListSpec, branchRecordSchema, mergeBranchSchema } from "@/lib/services/branches";
 import { userCreateSchema, userPatchSchema, userReplaceSchema, userService } from "@/lib/services/users";
 import { API_VERSION } from "./responses";
 import { APP_VERSION } from "@/lib/version";
@@ -293,6 +294,29 @@ export function buildOpenApiDocument(baseUrl: string): JsonSchema {
   paths["/api/plugins/pdm/endpoints/{id}/test/"] = {
     parameters: [idParam],
     post: { tags: ["PDM endpoints"], summary: "Test the connection to this PDM", responses: { "200": { description: "Result", ...json(ref("ConnectionTest")) }, ...ERRORS, ...NOT_FOUND } },
+  };
+
+  // Branches (SPEC §5): addressed by name.
+  const withRefs = (s: JsonSchema) => ({ ...s, properties: { ...COMMON_READ, ...properties(s), sync_run: { ...BRIEF, nullable: true } } });
+  schemas.Branch = withRefs(toSchema(branchRecordSchema, "output"));
+  schemas.BranchDetail = withRefs(toSchema(branchDetailSchema, "output"));
+  schemas.BranchMerge = toSchema(mergeBranchSchema);
+  const nameParam = { name: "name", in: "path", required: true, schema: { type: "string" } };
+  const CONFLICT = { "409": { description: "Conflicts not acknowledged (listed in `conflicts`), or the run is still under way", ...json({ type: "object", properties: { detail: { type: "string" }, conflicts: { type: "array", items: { type: "object" } } }, required: ["detail"] }) } };
+  paths["/api/plugins/pdm/branches/"] = {
+    get: { tags: ["Branches"], summary: "List sync-run branches", parameters: listParameters(branchListSpec), responses: { "200": { description: "A page", ...json(page(ref("Branch"))) }, ...ERRORS } },
+  };
+  paths["/api/plugins/pdm/branches/{name}/"] = {
+    parameters: [nameParam],
+    get: { tags: ["Branches"], summary: "A branch with its diff: per object base / branch / current-main values, conflicts, collisions", responses: { "200": { description: "The branch", ...json(ref("BranchDetail")) }, ...ERRORS, ...NOT_FOUND } },
+  };
+  paths["/api/plugins/pdm/branches/{name}/merge/"] = {
+    parameters: [nameParam],
+    post: { tags: ["Branches"], summary: "Merge an open branch into main and the database", requestBody: { required: false, ...json(ref("BranchMerge")) }, responses: { "200": { description: "Merged", ...json(ref("Branch")) }, ...ERRORS, ...NOT_FOUND, ...CONFLICT } },
+  };
+  paths["/api/plugins/pdm/branches/{name}/discard/"] = {
+    parameters: [nameParam],
+    post: { tags: ["Branches"], summary: "Discard an open branch (the database is left as it is)", responses: { "200": { description: "Discarded", ...json(ref("Branch")) }, ...ERRORS, ...NOT_FOUND, ...CONFLICT } },
   };
 
   // Change log (read-only).

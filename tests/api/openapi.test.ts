@@ -19,7 +19,7 @@ function routeTree(): Map<string, string[]> {
       else if (e.name === "route.ts") {
         const rel = path.relative(base, dir).split(path.sep).join("/");
         if (rel.startsWith("auth") || rel.startsWith("inngest")) continue;
-        const url = `/api/${rel ? `${rel}/` : ""}`.replace(/\[id\]/g, "{id}");
+        const url = `/api/${rel ? `${rel}/` : ""}`.replace(/\[(\w+)\]/g, "{$1}");
         const src = fs.readFileSync(full, "utf8");
         const methods = METHODS.filter((m) => new RegExp(`export (const|async function) (\\{[^}]*\\b${m}\\b[^}]*\\}|${m}\\b)`).test(src));
         out.set(url, methods);

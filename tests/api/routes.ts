@@ -17,6 +17,10 @@ import * as endpointTest from "@/app/api/plugins/pdm/endpoints/[id]/test/route";
 import * as remotes from "@/app/api/plugins/pdm/remotes/route";
 import * as remoteDetail from "@/app/api/plugins/pdm/remotes/[id]/route";
 import * as settings from "@/app/api/plugins/pdm/settings/route";
+import * as branchList from "@/app/api/plugins/pdm/branches/route";
+import * as branchDetail from "@/app/api/plugins/pdm/branches/[name]/route";
+import * as branchMerge from "@/app/api/plugins/pdm/branches/[name]/merge/route";
+import * as branchDiscard from "@/app/api/plugins/pdm/branches/[name]/discard/route";
 import * as syncRuns from "@/app/api/plugins/pdm/sync-runs/route";
 import * as syncRunDetail from "@/app/api/plugins/pdm/sync-runs/[id]/route";
 import * as proxboxRoot from "@/app/api/plugins/proxbox/route";
@@ -55,6 +59,10 @@ export const ROUTES: Record<string, Record<string, unknown>> = {
   "/api/plugins/pdm/remotes/": remotes,
   "/api/plugins/pdm/remotes/{id}/": remoteDetail,
   "/api/plugins/pdm/settings/": settings,
+  "/api/plugins/pdm/branches/": branchList,
+  "/api/plugins/pdm/branches/{name}/": branchDetail,
+  "/api/plugins/pdm/branches/{name}/merge/": branchMerge,
+  "/api/plugins/pdm/branches/{name}/discard/": branchDiscard,
   "/api/plugins/pdm/sync-runs/": syncRuns,
   "/api/plugins/pdm/sync-runs/{id}/": syncRunDetail,
   "/api/plugins/proxbox/": proxboxRoot,
@@ -78,9 +86,10 @@ export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export function resolve(path: string): { module: Record<string, unknown>; params: Record<string, string> } | null {
   const clean = path.split("?")[0]!;
   for (const [pattern, module] of Object.entries(ROUTES)) {
-    const re = new RegExp(`^${pattern.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace("\\{id\\}", "([^/]+)").replace("{id}", "([^/]+)")}$`);
+    const param = /\{(\w+)\}/.exec(pattern)?.[1];
+    const re = new RegExp(`^${pattern.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/, "([^/]+)")}$`);
     const m = re.exec(clean);
-    if (m) return { module, params: m[1] !== undefined ? { id: decodeURIComponent(m[1]) } : {} };
+    if (m) return { module, params: param && m[1] !== undefined ? { [param]: decodeURIComponent(m[1]) } : {} };
   }
   return null;
 }

@@ -1,7 +1,7 @@
 import { and, count, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "@/db/client";
-import { BRANCH_STATUSES, branches, syncRuns, type Branch, type BranchConflictSummary } from "@/db/schema";
+import { BRANCH_STATUSES, branches, syncRuns, TERMINAL_SYNC_RUN_STATUSES, type Branch, type BranchConflictSummary } from "@/db/schema";
 import { authorize } from "@/lib/auth/permissions";
 import { AppError, NotFoundError } from "@/lib/errors";
 import { diff3, prepareMerge, type Author, type ConflictPolicy, type JsonObject, type ObjectDiff, type PreparedMerge } from "@/lib/git";
@@ -19,38 +19,51 @@ import { describeChanges, inventoryObjects, inventoryStore, withGitLock } from "
 // record of that commit, then main is advanced: a crash in between leaves the branch open or the
 // merge complete, never half of it (recoverMerges rolls main forward).
 
-export interface BranchDiffEntry {
-  identity: string;
-  kind: "pdm-endpoint" | "pdm-remote";
-  action: "create" | "update" | "delete";
-  path: string;
-  name: string;
-  id: number | null;
-  fields: { field: string; base: unknown; branch: unknown; main: unknown; conflict: boolean }[];
-  conflicts: string[];
-  collision: { path: string } | null;
-}
+const conflictSummarySchema = z.object({
+  path: z.string(),
+  identity: z.string(),
+  action: z.enum(["create", "update", "delete"]),
+  fields: z.array(z.string()),
+  collision: z.boolean(),
+});
 
-export interface BranchRecord {
-  id: number;
-  display: string;
-  name: string;
-  status: (typeof BRANCH_STATUSES)[number];
-  sync_run: number | null;
-  base: string;
-  head: string | null;
-  merge_commit: string | null;
-  created: number;
-  updated: number;
-  deleted: number;
-  conflicts: BranchConflictSummary[];
-  conflict_count: number;
-  created_at: Date;
-  merged_at: Date | null;
-  merged_by: string | null;
-  discarded_at: Date | null;
-  discarded_by: string | null;
-}
+/** A branch as the API and the UI show it (the OpenAPI document is generated from this). */
+export const branchRecordSchema = z.object({
+  id: z.number().int(),
+  display: z.string(),
+  name: z.string(),
+  status: z.enum(BRANCH_STATUSES),
+  sync_run: z.object({ id: z.number().int(), display: z.string() }).nullable(),
+  base: z.string().describe("The commit on main the branch started from"),
+  head: z.string().nullable(),
+  merge_commit: z.string().nullable(),
+  created: z.number().int().describe("Objects the branch creates"),
+  updated: z.number().int().describe("Objects the branch changes"),
+  deleted: z.number().int().describe("Objects the branch deletes"),
+  conflicts: z.array(conflictSummarySchema),
+  conflict_count: z.number().int(),
+  created_at: z.date(),
+  merged_at: z.date().nullable(),
+  merged_by: z.string().nullable(),
+  discarded_at: z.date().nullable(),
+  discarded_by: z.string().nullable(),
+});
+export type BranchRecord = z.infer<typeof branchRecordSchema>;
+
+/** One object of a branch's diff: per field the base, branch and current-main values. */
+export const branchDiffEntrySchema = z.object({
+  identity: z.string(),
+  kind: z.enum(["pdm-endpoint", "pdm-remote"]),
+  action: z.enum(["create", "update", "delete"]),
+  path: z.string(),
+  name: z.string(),
+  id: z.number().int().nullable(),
+  fields: z.array(z.object({ field: z.string(), base: z.unknown(), branch: z.unknown(), main: z.unknown(), conflict: z.boolean() })),
+  conflicts: z.array(z.string()),
+  collision: z.object({ path: z.string() }).nullable(),
+});
+export type BranchDiffEntry = z.infer<typeof branchDiffEntrySchema>;
+export const branchDetailSchema = branchRecordSchema.extend({ diff: z.array(branchDiffEntrySchema) });
 
 export const branchListSpec: ListSpec = {
   id: branches.id,
@@ -73,7 +86,7 @@ function toRecord(b: Branch): BranchRecord {
     display: b.name,
     name: b.name,
     status: b.status,
-    sync_run: b.syncRunId,
+    sync_run: b.syncRunId === null ? null : { id: b.syncRunId, display: `Sync run #${b.syncRunId}` },
     base: b.baseOid,
     head: b.headOid,
     merge_commit: b.mergeOid,
@@ -167,6 +180,8 @@ function summarize(diffs: ObjectDiff[]): BranchConflictSummary[] {
 }
 
 async function loadBranch(db: Executor, name: string): Promise<Branch> {
+  // Names are Git ref components: anything else (a NUL, a slash, 200+ characters) names no branch.
+  if (!name || name.length > 200 || /[\x00-\x1f\x7f/]/.test(name)) throw new NotFoundError("branch", JSON.stringify(name));
   const [b] = await db.select().from(branches).where(eq(branches.name, name));
   if (!b) throw new NotFoundError("branch", name);
   return b;
@@ -295,6 +310,7 @@ export async function mergeOpenBranch(ctx: ServiceContext, name: string, input: 
   const { acknowledge_conflicts: ack } = parseInput(mergeBranchSchema, input ?? {}) as { acknowledge_conflicts?: boolean };
   const b = await loadBranch(ctx.db, name);
   if (b.status !== "open") throw new AppError("bad_request", `Branch ${name} is ${b.status}; only open branches can be merged.`);
+  await assertRunFinished(ctx.db, b);
   const result = await mergeBranch(ctx, name, ack ? "overwrite" : "abort");
   if (result.outcome === "left_open") {
     const fresh = await loadBranch(ctx.db, name);
@@ -308,11 +324,23 @@ export async function mergeOpenBranch(ctx: ServiceContext, name: string, input: 
 
 export async function discardBranch(ctx: ServiceContext, name: string): Promise<BranchRecord> {
   authorize(ctx.actor, "branch.merge");
-  const b = await loadBranch(ctx.db, name);
-  if (b.status !== "open") throw new AppError("bad_request", `Branch ${name} is ${b.status}; only open branches can be discarded.`);
-  await ctx.db.update(branches).set({ status: "discarded", discardedAt: new Date(), discardedByName: ctx.actor.username }).where(eq(branches.id, b.id));
-  if (b.syncRunId) await ctx.db.update(syncRuns).set({ mergeOutcome: `discarded by ${ctx.actor.username}` }).where(eq(syncRuns.id, b.syncRunId));
-  return toRecord(await loadBranch(ctx.db, name));
+  return withGitLock(async () => {
+    const b = await loadBranch(ctx.db, name);
+    if (b.status !== "open") throw new AppError("bad_request", `Branch ${name} is ${b.status}; only open branches can be discarded.`);
+    await assertRunFinished(ctx.db, b);
+    await ctx.db.update(branches).set({ status: "discarded", discardedAt: new Date(), discardedByName: ctx.actor.username }).where(and(eq(branches.id, b.id), eq(branches.status, "open")));
+    if (b.syncRunId) await ctx.db.update(syncRuns).set({ mergeOutcome: `discarded by ${ctx.actor.username}` }).where(eq(syncRuns.id, b.syncRunId));
+    return toRecord(await loadBranch(ctx.db, name));
+  });
+}
+
+/** A branch whose run is still under way is the run's to merge: review waits for the run's end. */
+async function assertRunFinished(db: Executor, b: Branch): Promise<void> {
+  if (!b.syncRunId) return;
+  const [run] = await db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, b.syncRunId));
+  if (run && !TERMINAL_SYNC_RUN_STATUSES.includes(run.status)) {
+    throw new AppError("conflict", `Sync run #${b.syncRunId} is still ${run.status}; its branch can be merged or discarded once the run has finished.`);
+  }
 }
 
 /** A remote's history from main: what changed, when, by which run (SPEC §5). */

@@ -1,5 +1,5 @@
 import { dispatchSyncRun } from "@/inngest/dispatch";
-import { apiRoute, readJsonBody } from "@/lib/api/handler";
+import { apiRoute, readOptionalJsonBody } from "@/lib/api/handler";
 import { jsonResponse } from "@/lib/api/responses";
 import { isBrief, paginated, serializeBrief, serializeRecord } from "@/lib/api/serialize";
 import { listInputFromSearchParams } from "@/lib/services/list";
@@ -17,9 +17,7 @@ export const GET = apiRoute("inventory.read", async ({ req, ctx, baseUrl }) => {
 
 // POST /api/plugins/pdm/sync-runs/ – {"endpoints": [ids]} optional; 202 with the queued run.
 export const POST = apiRoute("sync.run", async ({ req, ctx, baseUrl }) => {
-  const text = await req.clone().text();
-  const body = text.trim() === "" ? {} : await readJsonBody(req);
-  const run = await createSyncRun(ctx, body, "api");
+  const run = await createSyncRun(ctx, await readOptionalJsonBody(req), "api");
   await dispatchSyncRun(run.id);
   return jsonResponse(serializeRecord("netbox_pdm.syncrun", await getSyncRun(ctx, run.id), baseUrl), 202);
 });
