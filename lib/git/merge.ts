@@ -28,7 +28,12 @@ export interface PreparedMerge {
   conflicts: ObjectDiff[];
   collisions: ObjectDiff[];
   plan: PlanEntry[];
-  /** The merge commit (not yet on main), or null when abort met conflicts or collisions. */
+  /** True when abort met conflicts or collisions: nothing to merge. */
+  blocked: boolean;
+  /** The merged tree's changes against main, for commitMerge. */
+  put: Map<string, JsonObject>;
+  remove: string[];
+  /** The merge commit (not yet on main); null when blocked or when the commit was deferred. */
   mergeOid: string | null;
   mainOid: string;
   branchOid: string;
@@ -36,7 +41,17 @@ export interface PreparedMerge {
 
 export async function prepareMerge(
   store: GitStore,
-  opts: { base: string; branch: string; into?: string; policy: ConflictPolicy; message: string; author?: Author; identity?: Identity },
+  opts: {
+    base: string;
+    branch: string;
+    into?: string;
+    policy: ConflictPolicy;
+    message: string;
+    author?: Author;
+    identity?: Identity;
+    /** false: only plan; the caller writes the commit with commitMerge (e.g. once created objects have ids). */
+    commit?: boolean;
+  },
 ): Promise<PreparedMerge> {
   const into = opts.into ?? "main";
   const mainOid = await store.resolve(into);
@@ -46,7 +61,7 @@ export async function prepareMerge(
   const conflicts = diffs.filter((d) => d.conflicts.length > 0);
   const collisions = diffs.filter((d) => d.collision !== null);
   if (opts.policy === "abort" && (conflicts.length || collisions.length)) {
-    return { diffs, conflicts, collisions, plan: [], mergeOid: null, mainOid, branchOid };
+    return { diffs, conflicts, collisions, plan: [], blocked: true, put: new Map(), remove: [], mergeOid: null, mainOid, branchOid };
   }
   const plan: PlanEntry[] = [];
   const put = new Map<string, JsonObject>();
@@ -84,8 +99,35 @@ export async function prepareMerge(
     if (d.mainPath && d.mainPath !== d.path) remove.push(d.mainPath);
     put.set(d.path, after);
   }
-  const { oid } = await store.writeSnapshot({ ref: into, put, remove, message: opts.message, author: opts.author, parents: [branchOid], detached: true });
-  return { diffs, conflicts, collisions, plan, mergeOid: oid, mainOid, branchOid };
+  const prepared: PreparedMerge = { diffs, conflicts, collisions, plan, blocked: false, put, remove, mergeOid: null, mainOid, branchOid };
+  if (opts.commit === false) return prepared;
+  return { ...prepared, mergeOid: await commitMerge(store, prepared, { into, message: opts.message, author: opts.author }) };
+}
+
+/**
+ * Writes the two-parent merge commit of a prepared merge without moving the ref. `ids` gives the
+ * ids objects created by the merge received (by path), so main records them as they are.
+ */
+export async function commitMerge(
+  store: GitStore,
+  prepared: PreparedMerge,
+  opts: { into?: string; message: string; author?: Author; ids?: Map<string, number> },
+): Promise<string> {
+  const put = new Map(prepared.put);
+  for (const [path, id] of opts.ids ?? []) {
+    const obj = put.get(path);
+    if (obj) put.set(path, { ...obj, id });
+  }
+  const { oid } = await store.writeSnapshot({
+    ref: opts.into ?? "main",
+    put,
+    remove: prepared.remove,
+    message: opts.message,
+    author: opts.author,
+    parents: [prepared.branchOid],
+    detached: true,
+  });
+  return oid;
 }
 
 function withoutId(o: JsonObject): JsonObject {

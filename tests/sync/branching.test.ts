@@ -7,8 +7,8 @@ import { branches, pdmRemotes } from "@/db/schema";
 import { getEnv } from "@/env";
 import { EmbeddedRunner } from "@/inngest/embedded-runner";
 import { syncPdmHandler, type StepTools } from "@/inngest/functions/sync-pdm";
-import { branchDiff, getBranch, listBranches, mergeBranch, mergeOpenBranch, discardBranch, objectHistory, recoverMerges, setMergeFaultForTests } from "@/lib/services/branches";
-import { inventoryStore, remotePath } from "@/lib/services/branches/snapshot";
+import { branchDiff, commitInventoryToMain, getBranch, listBranches, mergeBranch, mergeOpenBranch, discardBranch, objectHistory, recoverMerges, setMergeFaultForTests } from "@/lib/services/branches";
+import { inventoryStore, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { pdmRemoteService } from "@/lib/services/pdm-remotes";
 import { updateSettings } from "@/lib/services/settings";
@@ -99,6 +99,16 @@ describeEachDb("branching", (get) => {
     expect(b).toMatchObject({ status: "merged", updated: 1, conflict_count: 0 });
     const store = await inventoryStore();
     expect((await store.log("main", 1))[0]!.parents).toHaveLength(2);
+
+    // Remotes a branch creates land on main with the ids the database gave them: bringing main up
+    // to date afterwards finds nothing to commit.
+    const [added] = sim.control.addGenerated({ remotes: 1, seed: 4242, prefix: "new" });
+    const created = await sync(ep.id);
+    expect(created).toMatchObject({ status: "succeeded", merge_outcome: "merged", created: 1 });
+    const row = await remoteRow(ep.id, added!.id);
+    expect(await store.readObject("main", remotePath(ep.name, added!.id))).toMatchObject({ id: row.id, name: added!.id });
+    expect((await store.log("main", 1))[0]!.message).toMatch(/^Merge pdm-sync-\d+: 1 remote created/);
+    expect(await withGitLock(() => commitInventoryToMain(ctxFor(db), "check"))).toMatchObject({ changed: false });
     await settings({ branching_enabled: false });
   });
 

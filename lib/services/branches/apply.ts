@@ -1,5 +1,5 @@
-import { eq, inArray } from "drizzle-orm";
-import { bulkInsert } from "@/db/bulk";
+import { eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { bulkInsert, rowMapper, rowsOf } from "@/db/bulk";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type NewPdmRemote, type PdmRemote } from "@/db/schema";
 import type { JsonObject, PlanEntry } from "@/lib/git";
 import { recordChanges, type ChangeInput } from "../changelog/record";
@@ -47,12 +47,66 @@ function columns(fields: JsonObject, map: Record<string, string>): Record<string
   return out;
 }
 
+/**
+ * Updates many remotes in a statement per set of changed columns (a merge changes thousands):
+ * `update … from jsonb_to_recordset(…)`, one jsonb parameter per chunk, as db/bulk.ts inserts.
+ * Undefined values are left out, as drizzle's `set` does. Returns the updated rows by id.
+ */
+async function bulkUpdateRemotes(ctx: ServiceContext, items: { id: number; set: Record<string, unknown> }[], now: Date): Promise<Map<number, PdmRemote>> {
+  const out = new Map<number, PdmRemote>();
+  const table = getTableColumns(pdmRemotes);
+  const groups = new Map<string, { keys: string[]; rows: { id: number; set: Record<string, unknown> }[] }>();
+  for (const item of items) {
+    const keys = Object.keys(item.set)
+      .filter((k) => item.set[k] !== undefined && k in table)
+      .sort();
+    const sig = keys.join(",");
+    if (!groups.has(sig)) groups.set(sig, { keys, rows: [] });
+    groups.get(sig)!.rows.push(item);
+  }
+  const map = rowMapper(pdmRemotes);
+  const idCol = table.id;
+  const updatedCol = table.lastUpdated;
+  for (const { keys, rows } of groups.values()) {
+    const cols = keys.map((k) => table[k as keyof typeof table]);
+    const assign = sql.join(
+      [...cols.map((c) => sql`${sql.identifier(c.name)} = x.${sql.identifier(c.name)}`), sql`${sql.identifier(updatedCol.name)} = ${now.toISOString()}::timestamptz`],
+      sql`, `,
+    );
+    const typed = sql.raw([`"${idCol.name}" integer`, ...cols.map((c) => `"${c.name}" ${c.getSQLType()}`)].join(", "));
+    for (let i = 0; i < rows.length; i += 2000) {
+      const payload = rows.slice(i, i + 2000).map((r) => {
+        const o: Record<string, unknown> = { [idCol.name]: r.id };
+        keys.forEach((k, j) => (o[cols[j]!.name] = r.set[k] instanceof Date ? (r.set[k] as Date).toISOString() : (r.set[k] ?? null)));
+        return o;
+      });
+      const result = await ctx.db.execute(
+        sql`update ${pdmRemotes} set ${assign} from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(${typed}) where ${pdmRemotes}.${sql.identifier(idCol.name)} = x.${sql.identifier(idCol.name)} returning ${pdmRemotes}.*`,
+      );
+      for (const raw of rowsOf<Record<string, unknown>>(result)) {
+        const row = map(raw);
+        out.set(row.id, row);
+      }
+    }
+  }
+  return out;
+}
+
 const EMPTY = new Map();
 const remoteSnap = (r: PdmRemote) => pdmRemoteSnapshot(toRecord(r, EMPTY, EMPTY, EMPTY));
 
-export async function applyMergePlan(ctx: ServiceContext, plan: PlanEntry[]): Promise<{ created: number; updated: number; deleted: number }> {
+export interface AppliedMerge {
+  created: number;
+  updated: number;
+  deleted: number;
+  /** The ids the created objects received, by their path in the merged tree. */
+  createdIds: Map<string, number>;
+}
+
+export async function applyMergePlan(ctx: ServiceContext, plan: PlanEntry[]): Promise<AppliedMerge> {
   const now = new Date();
   const changes: ChangeInput[] = [];
+  const createdIds = new Map<string, number>();
   const remotes = plan.filter((p) => p.path.startsWith(`${REMOTES_DIR}/`));
   const endpoints = plan.filter((p) => p.path.startsWith(`${ENDPOINTS_DIR}/`));
   const idOf = (p: PlanEntry) => Number((p.before?.id ?? p.after?.id) as number);
@@ -67,17 +121,17 @@ export async function applyMergePlan(ctx: ServiceContext, plan: PlanEntry[]): Pr
   const updates = remotes.filter((p) => p.action === "update");
   if (updates.length) {
     const before = new Map((await ctx.db.select().from(pdmRemotes).where(inArray(pdmRemotes.id, updates.map(idOf)))).map((r) => [r.id, r]));
-    const renamed = updates.filter((p) => "name" in p.fields).map(idOf);
+    const present = updates.filter((p) => before.has(idOf(p)));
+    const renamed = present.filter((p) => "name" in p.fields).map(idOf);
     if (renamed.length) {
-      for (const id of renamed) await ctx.db.update(pdmRemotes).set({ name: `~merging~${id}` }).where(eq(pdmRemotes.id, id));
+      await ctx.db.update(pdmRemotes).set({ name: sql`'~merging~' || ${pdmRemotes.id}::text` }).where(inArray(pdmRemotes.id, renamed));
     }
-    for (const p of updates) {
+    const after = await bulkUpdateRemotes(ctx, present.map((p) => ({ id: idOf(p), set: columns(p.fields, REMOTE_COLUMNS) })), now);
+    for (const p of present) {
       const id = idOf(p);
-      const old = before.get(id);
-      if (!old) continue;
-      const set: Record<string, unknown> = { ...columns(p.fields, REMOTE_COLUMNS), lastUpdated: now };
-      const [row] = await ctx.db.update(pdmRemotes).set(set).where(eq(pdmRemotes.id, id)).returning();
-      changes.push({ action: "update", objectType: "netbox_pdm.pdmremote", objectId: id, repr: row!.name, pre: remoteSnap(old), post: remoteSnap(row!) });
+      const row = after.get(id);
+      if (!row) throw new Error(`remote ${id} vanished while the merge was applied`);
+      changes.push({ action: "update", objectType: "netbox_pdm.pdmremote", objectId: id, repr: row.name, pre: remoteSnap(before.get(id)!), post: remoteSnap(row) });
     }
   }
   const creates = remotes.filter((p) => p.action === "create");
@@ -90,6 +144,11 @@ export async function applyMergePlan(ctx: ServiceContext, plan: PlanEntry[]): Pr
       lastUpdated: now,
     })) as NewPdmRemote[];
     const inserted = await bulkInsert(ctx.db, pdmRemotes, rows);
+    const pathOf = new Map(creates.map((p) => [`${String((p.after ?? p.fields).pdm_endpoint)}\u0000${String((p.after ?? p.fields).name)}`, p.path]));
+    for (const r of inserted) {
+      const at = pathOf.get(`${r.pdmEndpointId}\u0000${r.name}`);
+      if (at) createdIds.set(at, r.id);
+    }
     for (const r of inserted) changes.push({ action: "create", objectType: "netbox_pdm.pdmremote", objectId: r.id, repr: r.name, pre: null, post: remoteSnap(r) });
   }
 
@@ -118,5 +177,6 @@ export async function applyMergePlan(ctx: ServiceContext, plan: PlanEntry[]): Pr
     created: creates.length,
     updated: updates.length + endpoints.filter((e) => e.action === "update").length,
     deleted: deletes.length,
+    createdIds,
   };
 }

@@ -4,7 +4,7 @@ import type { Db, Executor } from "@/db/client";
 import { BRANCH_STATUSES, branches, syncRuns, TERMINAL_SYNC_RUN_STATUSES, type Branch, type BranchConflictSummary } from "@/db/schema";
 import { authorize } from "@/lib/auth/permissions";
 import { AppError, NotFoundError } from "@/lib/errors";
-import { diff3, prepareMerge, type Author, type ConflictPolicy, type JsonObject, type ObjectDiff, type PreparedMerge } from "@/lib/git";
+import { commitMerge, diff3, prepareMerge, type Author, type ConflictPolicy, type JsonObject, type ObjectDiff, type PreparedMerge } from "@/lib/git";
 import { log } from "@/lib/log";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../crud";
@@ -173,6 +173,15 @@ export async function commitToBranch(
   });
 }
 
+/** What a merge does to main, as paths (for its commit message). */
+function mergeSummary(p: PreparedMerge): { added: string[]; modified: string[]; removed: string[] } {
+  return {
+    added: p.plan.filter((e) => e.action === "create").map((e) => e.path),
+    modified: p.plan.filter((e) => e.action === "update").map((e) => e.path),
+    removed: p.plan.filter((e) => e.action === "delete").map((e) => e.path),
+  };
+}
+
 function summarize(diffs: ObjectDiff[]): BranchConflictSummary[] {
   return diffs
     .filter((d) => d.conflicts.length || d.collision)
@@ -213,35 +222,37 @@ export async function mergeBranch(ctx: ServiceContext, name: string, policy: Con
       return none;
     }
     await commitInventoryToMain(ctx, `Inventory edits before merging ${name}`);
-    const prepared: PreparedMerge = await prepareMerge(store, {
-      base: b.baseOid,
-      branch: name,
-      policy,
-      message: `Merge ${name}${policy === "overwrite" ? " (conflicts overwritten)" : ""}`,
-      author: authorOf(ctx),
-    });
+    const prepared: PreparedMerge = await prepareMerge(store, { base: b.baseOid, branch: name, policy, message: "", commit: false });
     const counts = {
       createdCount: prepared.diffs.filter((d) => d.action === "create").length,
       updatedCount: prepared.diffs.filter((d) => d.action === "update").length,
       deletedCount: prepared.diffs.filter((d) => d.action === "delete").length,
     };
     const conflicts = summarize(prepared.diffs);
-    if (!prepared.mergeOid) {
+    if (prepared.blocked) {
       await ctx.db.update(branches).set({ ...counts, headOid: head, conflicts }).where(eq(branches.id, b.id));
       return { outcome: "left_open", conflicts: prepared.conflicts.length, collisions: prepared.collisions.length, applied: none.applied };
     }
-    if (mergeFault === "after-commit-object") throw new Error("injected fault: after the merge commit object was written");
-    const applied = await (ctx.db as Db).transaction(async (tx) => {
+    const overwritten = prepared.conflicts.length + prepared.collisions.length;
+    // The database change, the merge commit (written with the ids created objects received) and
+    // its record on the branch row commit together; main moves only afterwards.
+    const { applied, mergeOid } = await (ctx.db as Db).transaction(async (tx) => {
       const txCtx = { ...ctx, db: tx, inTransaction: true };
-      const result = await applyMergePlan(txCtx, prepared.plan);
+      const { createdIds, ...result } = await applyMergePlan(txCtx, prepared.plan);
+      const oid = await commitMerge(store, prepared, {
+        message: `Merge ${name}: ${describeChanges(mergeSummary(prepared))}${overwritten ? ` (${overwritten} conflict${overwritten === 1 ? "" : "s"} overwritten)` : ""}`,
+        author: authorOf(ctx),
+        ids: createdIds,
+      });
+      if (mergeFault === "after-commit-object") throw new Error("injected fault: after the merge commit object was written");
       await tx
         .update(branches)
-        .set({ ...counts, headOid: head, conflicts, status: "merged", mergeOid: prepared.mergeOid, mergedAt: new Date(), mergedByName: ctx.actor.kind === "sync" ? `sync run #${ctx.syncRunId}` : ctx.actor.username })
+        .set({ ...counts, headOid: head, conflicts, status: "merged", mergeOid: oid, mergedAt: new Date(), mergedByName: ctx.actor.kind === "sync" ? `sync run #${ctx.syncRunId}` : ctx.actor.username })
         .where(and(eq(branches.id, b.id), eq(branches.status, "open")));
-      return result;
+      return { applied: result, mergeOid: oid };
     });
     if (mergeFault === "after-database") throw new Error("injected fault: after the database was updated");
-    await store.advanceRef("main", prepared.mergeOid, prepared.mainOid);
+    await store.advanceRef("main", mergeOid, prepared.mainOid);
     return { outcome: "merged", conflicts: prepared.conflicts.length, collisions: prepared.collisions.length, applied };
   });
 }
