@@ -124,6 +124,25 @@ describe("three-way diff and merge (SPEC §5 conflict rule)", () => {
     await expect(s.advanceRef("main", m.mergeOid!, mainBefore)).rejects.toThrow(/moved/);
   });
 
+  it("moves refs by compare-and-swap under Git's lock file, so concurrent writers never lose a commit", async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), "nbpdm-git-"));
+    dirs.push(d);
+    const gitdir = path.join(d, "inventory.git");
+    const [a, b] = [await openGitStore(gitdir), await openGitStore(gitdir)];
+    await seed(a, { [p("x")]: remote(1, "x") });
+    const tip = await a.resolve("main");
+    // Another writer holds main's lock (as native git or a second process would): no overwrite.
+    fs.writeFileSync(path.join(gitdir, "refs", "heads", "main.lock"), "");
+    await expect(seed(b, { [p("x")]: remote(1, "x", { version: "9.9" }) })).rejects.toThrow(/locked by another writer/);
+    fs.rmSync(path.join(gitdir, "refs", "heads", "main.lock"));
+    expect(await a.resolve("main")).toBe(tip);
+    // A writer whose view is stale fails instead of discarding the other's commit.
+    await seed(a, { [p("x")]: remote(1, "x", { version: "9.1" }) });
+    await expect(b.advanceRef("main", tip!, tip)).rejects.toThrow(/moved/);
+    expect(await b.readObject("main", p("x"))).toMatchObject({ version: "9.1" });
+    expect(fs.existsSync(path.join(gitdir, "refs", "heads", "main.lock"))).toBe(false);
+  });
+
   it("abort leaves no commit on conflicts; overwrite lets the branch win", async () => {
     const { s, base } = await scenario({ [p("a")]: remote(1, "a") }, { [p("a")]: remote(1, "a", { version: "branch" }) }, { [p("a")]: remote(1, "a", { version: "main" }) });
     const aborted = await prepareMerge(s, { base, branch: "sync-1", policy: "abort", message: "m" });

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import path from "node:path";
 import zlib from "node:zlib";
 import git from "isomorphic-git";
 import { assertNoSecrets, objectOid, serializeObject, treeContent, type TreeEntry } from "./objects";
@@ -83,6 +84,35 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     await git.init({ fs, gitdir, bare: true, defaultBranch: "main" });
   }
   const ref = (name: string) => (name.startsWith("refs/") ? name : `${HEADS}${name}`);
+
+  /**
+   * Moves a ref only if it still points at `expectedOld`, under Git's own `<ref>.lock` protocol, so
+   * two processes (or native git) sharing the repository never overwrite each other's commits.
+   */
+  async function compareAndSwapRef(name: string, newOid: string, expectedOld: string | null): Promise<void> {
+    const file = path.join(gitdir, ...ref(name).split("/"));
+    const lock = `${file}.lock`;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    let fd: number;
+    try {
+      fd = fs.openSync(lock, "wx");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`ref ${name} is locked by another writer (${lock})`);
+      throw err;
+    }
+    try {
+      const current = await resolve(name);
+      if (current !== expectedOld) throw new Error(`ref ${name} moved (expected ${expectedOld ?? "none"}, found ${current ?? "none"})`);
+      fs.writeSync(fd, `${newOid}\n`);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fd = -1;
+      fs.renameSync(lock, file);
+    } finally {
+      if (fd !== -1) fs.closeSync(fd);
+      fs.rmSync(lock, { force: true });
+    }
+  }
 
   async function resolve(refOrOid: string): Promise<string | null> {
     if (/^[0-9a-f]{40}$/.test(refOrOid)) return refOrOid;
@@ -241,7 +271,7 @@ export async function openGitStore(dir: string): Promise<GitStore> {
         gitdir,
         commit: { tree: treeOid, parent: parents, author: who, committer: { ...DEFAULT_AUTHOR, timestamp: now, timezoneOffset: 0 }, message: `${typeof opts.message === "function" ? opts.message({ added, modified, removed }) : opts.message}`.replace(/\n*$/, "\n") },
       });
-      if (!opts.detached) await git.writeRef({ fs, gitdir, ref: ref(opts.ref), value: oid, force: true });
+      if (!opts.detached) await compareAndSwapRef(opts.ref, oid, head);
       return { oid, changed: true, blobsWritten: pending.length, treesWritten: stats.trees, added, modified, removed };
     },
 
@@ -292,11 +322,7 @@ export async function openGitStore(dir: string): Promise<GitStore> {
       return new Map([...files].map(([p, oid]) => [p, blobs.get(oid)!]));
     },
 
-    async advanceRef(name, newOid, expectedOld) {
-      const current = await resolve(name);
-      if (current !== expectedOld) throw new Error(`ref ${name} moved (expected ${expectedOld ?? "none"}, found ${current ?? "none"})`);
-      await git.writeRef({ fs, gitdir, ref: ref(name), value: newOid, force: true });
-    },
+    advanceRef: (name, newOid, expectedOld) => compareAndSwapRef(name, newOid, expectedOld),
 
     async isAncestor(oid, ofRef) {
       const tip = await resolve(ofRef);
