@@ -1,9 +1,19 @@
 // `npm run pdm-sim -- --remotes 200 [--port 8443] [--latency 5] [--seed 1] [--pbs-share 0.2]
-//   [--auth-delay 3000] [--token-secret <s>] [--control-key <k>] [--json]`
+//   [--nodes-per-cluster 1-5] [--fingerprint-share 0.85] [--auth-delay 3000] [--token-secret <s>]
+//   [--control-key <k>] [--json]`
 // Runs the PDM simulator until interrupted. It prints its URL, certificate fingerprint, the API
 // token to use (a simulator's throwaway credentials) and how to reach the control interface.
 import { parseArgs } from "node:util";
 import { startPdmSimulator, type RunningSimulator } from "../sim/server";
+
+/** "3" or "1-16" → [min, max]. */
+function nodeRange(v: string): [number, number] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(v.trim());
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2] ?? m?.[1]);
+  if (!m || min < 1 || max < min) throw new Error(`--nodes-per-cluster: expected N or MIN-MAX with MIN ≥ 1, got "${v}"`);
+  return [min, max];
+}
 
 async function main() {
   const { values } = parseArgs({
@@ -14,6 +24,8 @@ async function main() {
       latency: { type: "string", default: "0" },
       seed: { type: "string", default: "1" },
       "pbs-share": { type: "string", default: "0.2" },
+      "nodes-per-cluster": { type: "string", default: "1-5" },
+      "fingerprint-share": { type: "string", default: "0.85" },
       "auth-delay": { type: "string", default: "3000" },
       "token-id": { type: "string" },
       "token-secret": { type: "string" },
@@ -26,6 +38,7 @@ async function main() {
   // Several simulated PDMs (one per port) share this process: benches with many endpoints then
   // cost one process, not one per endpoint.
   const count = Math.max(1, Number(values.instances));
+  const nodesPerCluster = nodeRange(values["nodes-per-cluster"]);
   const sims: RunningSimulator[] = [];
   for (let i = 0; i < count; i++) {
     sims.push(
@@ -36,6 +49,8 @@ async function main() {
         latencyMs: Number(values.latency),
         seed: Number(values.seed) + i,
         pbsShare: Number(values["pbs-share"]),
+        nodesPerCluster,
+        fingerprintShare: Number(values["fingerprint-share"]),
         authFailureDelayMs: Number(values["auth-delay"]),
         tokenId: values["token-id"],
         tokenSecret: values["token-secret"],

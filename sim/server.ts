@@ -13,7 +13,19 @@ import { fingerprintFor, generateRemotes, nodeString, type GenerateOptions, type
 
 const JSON_TYPE = "application/json;charset=UTF-8";
 
-export type FaultKind = "latency" | "http502" | "reset" | "truncate" | "null-data" | "object-data" | "html200" | "http401" | "hang";
+export type FaultKind =
+  | "latency"
+  | "http502" // a reverse proxy's 502/503/504 with an HTML body (PDM itself never sends 5xx, pdm-api.md §1.3)
+  | "http503"
+  | "http504"
+  | "reset"
+  | "truncate"
+  | "null-data"
+  | "object-data"
+  | "html200"
+  | "http401"
+  | "http403" // PDM's own "permission check failed" (text body, JSON content type)
+  | "hang";
 
 export interface Fault {
   kind: FaultKind;
@@ -123,6 +135,43 @@ async function makeCertificate(cn: string): Promise<{ cert: string; key: string;
   const der = Buffer.from(pems.cert.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64");
   const fingerprint = crypto.createHash("sha256").update(der).digest("hex").match(/../g)!.join(":");
   return { cert: pems.cert, key: pems.private, fingerprint };
+}
+
+/** PDM's CertificateInfo (pdm-api.md §3.6, §3.14) of the certificate currently served. */
+export function certificateInfo(pem: string) {
+  const x = new crypto.X509Certificate(pem);
+  const dn = (s: string) => s.split("\n").map((kv) => kv.replace("=", " = ")).join(", ");
+  const key = x.publicKey;
+  const details = key.asymmetricKeyDetails ?? {};
+  const bits = details.modulusLength ?? (details.namedCurve ? { prime256v1: 256, secp384r1: 384, secp521r1: 521 }[details.namedCurve] : undefined);
+  return {
+    filename: "/etc/proxmox-datacenter-manager/auth/api.pem",
+    subject: dn(x.subject),
+    san: (x.subjectAltName ?? "").split(", ").filter(Boolean).map((e) => e.replace(/^IP Address:/, "IP: ").replace(/^DNS:/, "DNS: ")),
+    issuer: dn(x.issuer),
+    notbefore: Math.floor(Date.parse(x.validFrom) / 1000),
+    notafter: Math.floor(Date.parse(x.validTo) / 1000),
+    pem,
+    "public-key-type": key.asymmetricKeyType === "rsa" ? "rsaEncryption" : "id-ecPublicKey",
+    ...(bits ? { "public-key-bits": bits } : {}),
+    fingerprint: x.fingerprint256.toLowerCase(),
+  };
+}
+
+/**
+ * The /api2/extjs formatter (pdm-api.md §1.2): success merges `success` and `status` into the
+ * envelope; formatter errors come back as HTTP 200 with `{success:false, status, message, errors}`.
+ * Authentication failures (401) never go through the formatter.
+ */
+function extjs(a: { status: number; body: string; type: string | null }): { status: number; body: string; type: string | null } {
+  if (a.status === 401) return a;
+  if (a.status < 400) return { status: 200, type: JSON_TYPE, body: JSON.stringify({ ...(JSON.parse(a.body) as object), success: true, status: 200 }) };
+  const param = /^parameter verification failed - '([^']+)': (.*)$/.exec(a.body);
+  return {
+    status: 200,
+    type: JSON_TYPE,
+    body: JSON.stringify({ success: false, status: a.status, message: a.body, errors: param ? { [param[1]!]: param[2] } : {} }),
+  };
 }
 
 /** Keeps the scheme and token id, never the secret (whatever the header's form). */
@@ -277,15 +326,33 @@ export async function startPdmSimulator(opts: SimulatorOptions = {}): Promise<Ru
       );
     }
     if (path === "/resources/status") {
+      for (const k of query.keys()) if (!["max-age", "view", "_dc"].includes(k)) return fail(res, 400, `parameter verification failed - '${k}': schema does not allow additional properties.`);
+      // Counters over the same numbers /resources/list reports (64 GiB / 8 GiB per PVE node, 32
+      // CPUs at 4 %; PBS 16 GiB / 4 GiB, 8 CPUs at 2 %, one 4 TB datastore). The simulator has no guests.
       const failed = remotes.filter((r) => r.state.kind === "offline");
+      const up = remotes.filter((r) => r.state.kind !== "offline");
+      const pveNodeCount = up.filter((r) => r.type === "pve").reduce((n, r) => n + r.nodes.length, 0);
+      const pbsCount = up.filter((r) => r.type === "pbs").length;
+      const mem = (n: number, total: number, used: number) => ({ total: n * total, used: n * used, avail: n * (total - used) });
+      const list = remotes.map((r) => ({ name: r.id, ty: r.type, ...(r.state.kind === "offline" ? { messages: [r.state.reason] } : {}), status: r.state.kind === "offline" ? "Error" : "Good" }));
       return ok(res, {
-        remotes: remotes.length - failed.length,
+        remotes: up.length,
         failed_remotes: failed.length,
-        pve_nodes: { online: remotes.filter((r) => r.type === "pve" && r.state.kind === "online").reduce((n, r) => n + r.nodes.length, 0), offline: 0, unknown: 0 },
-        pbs_nodes: { online: remotes.filter((r) => r.type === "pbs" && r.state.kind === "online").length, offline: 0, unknown: 0 },
-        pbs_datastores: { online: remotes.filter((r) => r.type === "pbs").length, under_maintenance: null },
+        pve_nodes: { online: pveNodeCount, offline: 0, unknown: 0 },
+        qemu: { running: 0, stopped: 0, template: 0, unknown: 0 },
+        lxc: { running: 0, stopped: 0, template: 0, unknown: 0 },
+        storages: { available: 0, unknown: 0 },
+        sdn_zones: { available: 0, pending: 0, error: 0, unknown: 0 },
+        pbs_nodes: { online: pbsCount, offline: 0, unknown: 0 },
+        pbs_datastores: { online: pbsCount, under_maintenance: null },
+        pve_cpu_stats: { used: pveNodeCount * 32 * 0.04, max: pveNodeCount * 32.0, allocated: 0.0 },
+        pbs_cpu_stats: { used: pbsCount * 8 * 0.02, max: pbsCount * 8.0, allocated: null },
+        pve_memory_stats: mem(pveNodeCount, 64 * 2 ** 30, 8 * 2 ** 30),
+        pbs_memory_stats: mem(pbsCount, 16 * 2 ** 30, 4 * 2 ** 30),
+        pve_storage_stats: { total: 0, used: 0, avail: 0 },
+        pbs_storage_stats: mem(pbsCount, 4e12, 1.2e12),
         ...(failed.length ? { failed_remotes_list: failed.map((r) => ({ name: r.id, error: r.state.kind === "offline" ? r.state.reason : "", remote_type: r.type })) } : {}),
-        "remote-list": remotes.map((r) => ({ name: r.id, ty: r.type, status: r.state.kind === "offline" ? "Error" : "Good", ...(r.state.kind === "offline" ? { messages: [r.state.reason] } : {}) })),
+        ...(list.length ? { "remote-list": list } : {}),
       });
     }
     if ((seg[0] === "pve" || seg[0] === "pbs") && seg[1] === "remotes") {
@@ -317,8 +384,7 @@ export async function startPdmSimulator(opts: SimulatorOptions = {}): Promise<Ru
         });
       if (seg[0] === "pbs" && seg[3] === "datastore") return ok(res, [{ name: "store1", path: "/mnt/datastore/store1", "gc-schedule": "daily" }]);
     }
-    if (path === "/nodes/localhost/certificates/info")
-      return ok(res, [{ filename: "/etc/proxmox-datacenter-manager/auth/api.pem", fingerprint: cert.fingerprint, subject: "CN = pdm-sim.localdomain", issuer: "CN = pdm-sim.localdomain", san: ["DNS: localhost"], "public-key-type": "id-ecPublicKey" }]);
+    if (path === "/nodes/localhost/certificates/info") return ok(res, [certificateInfo(cert.cert)]);
     return fail(res, 404, `Path '/api2/json${path}' not found.`);
   }
 
@@ -335,7 +401,14 @@ export async function startPdmSimulator(opts: SimulatorOptions = {}): Promise<Ru
         await sleep(f.latencyMs ?? 600_000);
         return false;
       case "http502":
-        send(res, 502, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>", "text/html");
+      case "http503":
+      case "http504": {
+        const [status, title] = f.kind === "http502" ? [502, "502 Bad Gateway"] : f.kind === "http503" ? [503, "503 Service Temporarily Unavailable"] : [504, "504 Gateway Time-out"];
+        send(res, status, `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>nginx</center></body></html>`, "text/html");
+        return true;
+      }
+      case "http403":
+        send(res, 403, "permission check failed");
         return true;
       case "reset":
         res.socket?.destroy();
@@ -458,7 +531,8 @@ export async function startPdmSimulator(opts: SimulatorOptions = {}): Promise<Ru
         if (m[1] !== "json" && m[1] !== "extjs") return send(res, 400, `Unsupported output format '${m[1]}'.`);
         // With a JSON content type on GET, PDM takes parameters from the (empty) body and ignores the query.
         const query = req.method === "GET" && /json/i.test(req.headers["content-type"] ?? "") ? new URLSearchParams() : url.searchParams;
-        const answer = await api(req, res, apiPath, query);
+        const raw = await api(req, res, apiPath, query);
+        const answer = m[1] === "extjs" ? extjs(raw) : raw;
         if (latencyMs > 0) await waitUntil(arrived + latencyMs);
         if (await applyFault(res, apiPath)) return;
         send(res, answer.status, answer.body, answer.type);

@@ -96,6 +96,14 @@ describe("TLS", () => {
     expect(client({ fingerprint: null, verifySsl: false }).tlsUnverified).toBe(true);
   });
 
+  it("the pin is compared case- and colon-insensitively", async () => {
+    await expect(client({ fingerprint: sim.fingerprint.toUpperCase() }).version()).resolves.toBeDefined();
+    await expect(client({ fingerprint: sim.fingerprint.replace(/:/g, "") }).version()).resolves.toBeDefined();
+    const e = await failure(client({ fingerprint: "00".repeat(32) }).version());
+    expect(e.kind).toBe("tls_mismatch");
+    expect(e.message).toBe(`TLS fingerprint mismatch: expected ${"00:".repeat(31)}00, presented ${sim.fingerprint}`);
+  });
+
   it("after a certificate rotation the pin fails with both fingerprints, and no request is sent", async () => {
     const c = client();
     await c.version();
@@ -125,14 +133,46 @@ describe("errors and retries", () => {
     expect(requestsTo("/version")).toHaveLength(1);
   });
 
-  it("403 permission and 404 not found, never retried", async () => {
+  it("a 401 on a later call is auth too, never retried", async () => {
     sim.control.addFault({ kind: "http401", path: "^/remotes/remote$", times: 1 });
     sim.control.resetStats();
     expect((await failure(client().listRemotes())).kind).toBe("auth");
     expect(requestsTo("/remotes/remote")).toHaveLength(1);
+  });
+
+  it("403 permission and 404 not found, never retried", async () => {
+    sim.control.addFault({ kind: "http403", path: "^/remotes/remote$" });
+    sim.control.resetStats();
+    const denied = await failure(client().listRemotes());
+    expect(denied.kind).toBe("permission");
+    expect(denied.message).toBe("HTTP 403: permission check failed");
+    expect(requestsTo("/remotes/remote")).toHaveLength(1);
     const nf = await failure(client().remoteVersion("no-such-remote"));
     expect(nf.kind).toBe("not_found");
     expect(nf.message).toBe("HTTP 404: no such node 'no-such-remote'");
+    expect(requestsTo("/remotes/remote/no-such-remote/version")).toHaveLength(1);
+  });
+
+  it("503 and 504 are retried like 502; PDM's own 400 is not", async () => {
+    for (const kind of ["http503", "http504"] as const) {
+      sim.control.clearFaults();
+      sim.control.addFault({ kind, path: "^/version$" });
+      sim.control.resetStats();
+      const e = await failure(client().version());
+      expect(e.kind).toBe("upstream");
+      expect(e.status).toBe(kind === "http503" ? 503 : 504);
+      expect(requestsTo("/version")).toHaveLength(2);
+    }
+    sim.control.clearFaults();
+    const r = sim.control.remotes()[5]!;
+    sim.control.setOffline(r.id, "timed out");
+    try {
+      sim.control.resetStats();
+      expect((await failure(client().remoteVersion(r.id))).kind).toBe("remote_unreachable");
+      expect(requestsTo(`/remotes/remote/${r.id}/version`)).toHaveLength(1);
+    } finally {
+      sim.control.setOnline(r.id);
+    }
   });
 
   it("502 with an HTML body is retried once, then reported briefly", async () => {
@@ -161,13 +201,18 @@ describe("errors and retries", () => {
     expect(e.message).toMatch(/connection refused/);
   });
 
-  it("a slow answer is a timeout, retried once", async () => {
+  it("a slow answer is a timeout at timeout_seconds, retried once", async () => {
     sim.control.addFault({ kind: "latency", path: "^/version$", latencyMs: 1500 });
     sim.control.resetStats();
+    const t0 = performance.now();
     const e = await failure(client({ timeoutSeconds: 1 }).version());
+    const elapsed = performance.now() - t0;
     expect(e.kind).toBe("timeout");
     expect(e.message).toMatch(/^timeout: /);
     expect(requestsTo("/version")).toHaveLength(2);
+    // Two attempts of 1 s each (plus the backoff), not undici's coarse ~1.5 s timers.
+    expect(elapsed).toBeGreaterThanOrEqual(2000);
+    expect(elapsed).toBeLessThan(2900);
   });
 
   it("malformed: truncated JSON, data null, data of the wrong type, HTML with 200", async () => {

@@ -74,6 +74,15 @@ export function fingerprintOfDer(der: Buffer): string {
   return crypto.createHash("sha256").update(der).digest("hex").match(/../g)!.join(":");
 }
 
+/** A configured pin as lowercase colon hex, whatever its case and colons (SPEC §2.1); null if none. */
+function canonicalPin(fp: string | null): string | null {
+  if (!fp || !fp.trim()) return null;
+  const hex = fp.trim().toLowerCase().replace(/:/g, "");
+  // Anything that is not 32 bytes of hex can never match a certificate: keep it as given, so the
+  // mismatch message shows the operator what is configured (and nothing connects).
+  return /^[0-9a-f]{64}$/.test(hex) ? hex.match(/../g)!.join(":") : fp.trim().toLowerCase();
+}
+
 const TLS_CODES = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -160,7 +169,7 @@ export function createPdmClient(opts: PdmClientOptions): PdmClient {
   const retries = opts.retries ?? 1;
   const retryDelayMs = opts.retryDelayMs ?? 250;
   const timeoutMs = opts.timeoutSeconds * 1000;
-  const pin = opts.fingerprint?.toLowerCase() ?? null;
+  const pin = canonicalPin(opts.fingerprint);
   const where = hostLabel(opts.host, opts.port);
   const baseUrl = `https://${where}/api2/json`;
   const servername = net.isIP(opts.host) ? undefined : opts.host;
@@ -197,7 +206,9 @@ export function createPdmClient(opts: PdmClientOptions): PdmClient {
     let text: string;
     let status: number;
     try {
-      const res = await dispatcher.request({ path: `/api2/json${path}`, method: "GET", headers });
+      // One deadline for the whole request (connect, headers and body): undici's own headers/body
+      // timers are coarse (≈0.5 s ticks) and per phase, so a trickling body could outlast them.
+      const res = await dispatcher.request({ path: `/api2/json${path}`, method: "GET", headers, signal: AbortSignal.timeout(timeoutMs) });
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
