@@ -241,17 +241,19 @@ export function listInputFromSearchParams(params: URLSearchParams, opts: { sortP
     filters.set(k, [...(filters.get(k) ?? []), v]);
   }
   const errors: FieldErrors = {};
-  const int = (name: string): number | undefined => {
+  // Any run of digits is a number: a limit above MAX_LIMIT is clamped, not rejected (SPEC §6), and an
+  // offset past the end is an empty page. Capped so the value stays exact and fits PostgreSQL's bigint.
+  const int = (name: string, max: number): number | undefined => {
     const raw = params.get(name);
     if (raw === null || raw === "") return undefined;
-    if (!/^\d{1,9}$/.test(raw)) {
+    if (!/^\d+$/.test(raw)) {
       addFieldError(errors, name, "Enter a whole number.");
       return undefined;
     }
-    return Number(raw);
+    return Math.min(Number(raw), max);
   };
-  const limit = int("limit");
-  const offset = int("offset");
+  const limit = int("limit", MAX_LIMIT);
+  const offset = int("offset", Number.MAX_SAFE_INTEGER);
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const ordering = params.getAll(opts.sortParam ?? "ordering");
   return { q: params.get("q") ?? undefined, filters: Object.fromEntries(filters), ordering: ordering.length ? ordering : undefined, limit, offset };
