@@ -87,15 +87,37 @@ export function apiRoute(
   };
 }
 
-/** The request body as a JSON value; malformed JSON is a 400 (SPEC §6). */
+/** The deepest nesting a request body may have: no write body here goes beyond a few levels. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than `max` (walked with a stack, not recursion). */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * The request body as a JSON value; malformed JSON is a 400 (SPEC §6). So is a body nested
+ * absurdly deep: JSON.parse accepts one, but validation walks bodies recursively and would
+ * overflow the stack (a 500).
+ */
 export async function readJsonBody(req: Request): Promise<unknown> {
   const text = await req.text();
   if (text.trim() === "") throw new AppError("bad_request", "JSON parse error - the request body is empty.");
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     throw new AppError("bad_request", `JSON parse error - ${(err as Error).message}`);
   }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new AppError("bad_request", `JSON parse error - the request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  return value;
 }
 
 /** Like readJsonBody, but an empty body is `{}` (for action endpoints whose fields are all optional). */

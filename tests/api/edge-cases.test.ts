@@ -107,6 +107,28 @@ describeEachDb("API edge cases", (get) => {
     }
   });
 
+  it("bodies nested absurdly deep are a 400, not a stack overflow", async () => {
+    const depth = 20000;
+    const bodies = [`{"name": ${"[".repeat(depth)}${"]".repeat(depth)}}`, `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`];
+    const targets: [string, string][] = [
+      ["POST", "/api/dcim/sites/"],
+      ["PUT", `/api/dcim/sites/${ids.site}/`],
+      ["PATCH", `/api/plugins/pdm/endpoints/${ids.endpoint}/`],
+      ["PATCH", "/api/plugins/pdm/settings/"],
+      ["POST", "/api/users/tokens/"],
+      ["POST", "/api/plugins/pdm/sync-runs/"],
+    ];
+    for (const body of bodies) for (const [m, p] of targets) {
+      const res = await api(m, p, { token: keys.admin, body });
+      expect(res.status, `${m} ${p} → ${res.text.slice(0, 200)}`).toBe(400);
+      expect(asJson(res.body).detail).toMatch(/nests deeper than 64 levels/);
+    }
+    // Ordinary nesting is still validated field by field.
+    const shallow = await api("POST", "/api/dcim/sites/", { token: keys.admin, body: { name: uniq("edge"), slug: uniq("edge"), description: [[[["x"]]]] } });
+    expect(shallow.status).toBe(400);
+    expect(Object.keys(asJson(shallow.body))).toEqual(["description"]);
+  });
+
   describe("forwarding headers", () => {
     const bad: Record<string, string>[] = [
       { "x-forwarded-host": "a b" },
