@@ -107,6 +107,28 @@ describeEachDb("API edge cases", (get) => {
     }
   });
 
+  it("PUT is validated like create; PATCH cannot null a required field", async () => {
+    const required: [string, string[]][] = [
+      [`/api/dcim/sites/${ids.site}/`, ["name", "slug"]],
+      [`/api/tenancy/tenants/${ids.tenant}/`, ["name", "slug"]],
+      [`/api/plugins/proxbox/endpoints/${ids.pve}/`, ["name", "host"]],
+      [`/api/plugins/pbs/servers/${ids.pbs}/`, ["name", "host"]],
+      // The stored secret is kept on PUT, so token_secret is not among them.
+      [`/api/plugins/pdm/endpoints/${ids.endpoint}/`, ["name", "host", "token_id"]],
+      [`/api/plugins/pdm/remotes/${ids.remote}/`, ["pdm_endpoint", "name", "remote_type"]],
+    ];
+    for (const [url, fields] of required) {
+      const put = await api("PUT", url, { token: keys.admin, body: {} });
+      expect(put.status, url).toBe(400);
+      expect(Object.keys(asJson(put.body)).sort(), url).toEqual([...fields].sort());
+      for (const f of fields) {
+        const patch = await api("PATCH", url, { token: keys.admin, body: { [f]: null } });
+        expect(patch.status, `${url} ${f}=null`).toBe(400);
+        expect(Object.keys(asJson(patch.body)), `${url} ${f}=null`).toEqual([f]);
+      }
+    }
+  });
+
   it("bodies nested absurdly deep are a 400, not a stack overflow", async () => {
     const depth = 20000;
     const bodies = [`{"name": ${"[".repeat(depth)}${"]".repeat(depth)}}`, `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`];
