@@ -48,6 +48,72 @@ describe("PGlite directory lock", () => {
     await db.close();
   });
 
+  // A real second process running the app's own open path (not a hand-written lock file).
+  function childScript(): string {
+    const file = path.join(tmp(), "open-pglite.ts");
+    fs.writeFileSync(
+      file,
+      `import { openDatabase } from ${JSON.stringify(path.join(process.cwd(), "db", "client.ts"))};
+const [dir, mode] = process.argv.slice(2);
+openDatabase({ pgliteDir: dir }).then(
+  async (h) => {
+    if (mode === "hold") { console.log("holding"); setInterval(() => {}, 1000); return; }
+    console.log("opened"); await h.close(); process.exit(0);
+  },
+  (e) => { console.log("refused: " + e.message); process.exit(3); },
+);
+`,
+    );
+    return file;
+  }
+  function runChild(script: string, dir: string, mode: "try" | "hold") {
+    // `node --import tsx` rather than the tsx CLI, so the child's pid is the process holding the lock.
+    const child = spawn(process.execPath, ["--import", "tsx", script, dir, mode], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    const firstLine = new Promise<string>((resolve) =>
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("\n")) resolve(out.trim());
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    return { child, firstLine, exited };
+  }
+
+  it("a second process on a directory this process holds is refused, naming the holder", async () => {
+    const dir = path.join(tmp(), "pglite");
+    const mine = await openDatabase({ pgliteDir: dir });
+    try {
+      const { firstLine, exited } = runChild(childScript(), dir, "try");
+      expect(await exited).toBe(3);
+      const line = await firstLine;
+      expect(line).toContain(`refused: The embedded database at ${dir} is already in use by process ${process.pid}`);
+      expect(line).toMatch(/DATABASE_URL/);
+    } finally {
+      await mine.close();
+    }
+    // Released on close: another process may now open it.
+    const { firstLine, exited } = runChild(childScript(), dir, "try");
+    expect(await exited).toBe(0);
+    expect(await firstLine).toBe("opened");
+  }, 180_000);
+
+  it("this process is refused a directory another process holds; a killed holder's lock is taken over", async () => {
+    const dir = path.join(tmp(), "pglite");
+    const { child, firstLine } = runChild(childScript(), dir, "hold");
+    try {
+      expect(await firstLine).toBe("holding");
+      const err = await openDatabase({ pgliteDir: dir }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatabaseLockedError);
+      expect((err as Error).message).toContain(`already in use by process ${child.pid}`);
+    } finally {
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+    }
+    const db = await openDatabase({ pgliteDir: dir });
+    await db.close();
+  }, 180_000);
+
   it("migrates and reports migration state", async () => {
     const db = await openDatabase({ pgliteDir: "memory" });
     try {

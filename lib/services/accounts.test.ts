@@ -19,6 +19,25 @@ describe("Authorization header", () => {
   });
 });
 
+/** Collects console and raw stdout/stderr output until restored. */
+function captureOutput(): { text(): string; restore(): void } {
+  const out: string[] = [];
+  const push = (...a: unknown[]) => void out.push(a.map(String).join(" "));
+  const spies = [
+    vi.spyOn(console, "log").mockImplementation(push),
+    vi.spyOn(console, "info").mockImplementation(push),
+    vi.spyOn(console, "warn").mockImplementation(push),
+    vi.spyOn(console, "error").mockImplementation(push),
+    vi.spyOn(console, "debug").mockImplementation(push),
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => (push(String(chunk)), true)),
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (push(String(chunk)), true)),
+  ];
+  return {
+    text: () => out.join("\n"),
+    restore: () => spies.forEach((s) => s.mockRestore()),
+  };
+}
+
 describeEachDb("accounts", (get) => {
   describe("users and passwords", () => {
     it("stores scrypt hashes and authenticates", async () => {
@@ -87,24 +106,46 @@ describeEachDb("accounts", (get) => {
       process.env.SUPERUSER_NAME = name;
       process.env.SUPERUSER_PASSWORD = password;
       process.env.SUPERUSER_API_TOKEN = token;
-      const out: string[] = [];
-      const spy = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-      const spyErr = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+      // Everything the process could print, with logging at its most verbose.
+      process.env.LOG_LEVEL = "debug";
+      const out = captureOutput();
       try {
         const first = await bootstrapAccounts(get().handle.db);
         const second = await bootstrapAccounts(get().handle.db);
         expect(first).toMatchObject({ createdUser: name, createdToken: true, generatedPassword: null });
         expect(second).toMatchObject({ createdUser: null, createdToken: false });
       } finally {
-        spy.mockRestore();
-        spyErr.mockRestore();
+        out.restore();
       }
+      expect(out.text()).toContain(`Created superuser "${name}"`);
       const rows = await get().handle.db.select().from(users).where(eq(users.username, name));
       expect(rows).toHaveLength(1);
       expect(rows[0]!.role).toBe("admin");
       expect(await authenticateToken(get().handle.db, token)).toMatchObject({ username: name, writeEnabled: true });
-      expect(out.join("\n")).not.toContain(password);
-      expect(out.join("\n")).not.toContain(token);
+      expect(out.text()).not.toContain(password);
+      expect(out.text()).not.toContain(token);
+    });
+
+    it("several processes starting at once: one admin, one token, and no start fails", async () => {
+      const name = uniq("race");
+      const token = "R".repeat(20) + "7".repeat(20);
+      process.env.SUPERUSER_NAME = name;
+      process.env.SUPERUSER_PASSWORD = "race-password-value";
+      process.env.SUPERUSER_API_TOKEN = token;
+      // On PostgreSQL each call gets its own pooled connection, like separate processes would.
+      const results = await Promise.all([1, 2, 3, 4].map(() => bootstrapAccounts(get().handle.db)));
+      expect(results.filter((r) => r.createdUser === name)).toHaveLength(1);
+      expect(results.filter((r) => r.createdToken)).toHaveLength(1);
+      expect(await get().handle.db.select().from(users).where(eq(users.username, name))).toHaveLength(1);
+    });
+
+    it("a SUPERUSER_PASSWORD the rules refuse is named in the error, its value never shown", async () => {
+      process.env.SUPERUSER_NAME = uniq("weak");
+      process.env.SUPERUSER_PASSWORD = "short7";
+      const err = await bootstrapAccounts(get().handle.db).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/SUPERUSER_PASSWORD/);
+      expect((err as Error).message).toMatch(/too short/);
+      expect((err as Error).message).not.toContain("short7");
     });
   });
 });

@@ -25,7 +25,9 @@ import {
   type CrudService,
   type Ref,
 } from "../crud";
+import { recordChanges } from "../changelog/record";
 import type { ServiceContext } from "../context";
+import { pdmRemoteService } from "../pdm-remotes";
 import { loadRefs, refOrNull } from "../refs";
 
 // PDM endpoints (SPEC §2.1): one PDM server, its API token (secret stored encrypted, never read
@@ -289,6 +291,23 @@ export const pdmEndpointService: CrudService<PdmEndpointRecord> = createCrudServ
       const ids = [...new Set(input.pbs_servers as number[])];
       if (ids.length) await ctx.db.insert(pdmEndpointPbsServers).values(ids.map((p) => ({ pdmEndpointId: id, pbsServerId: p })));
     }
+  },
+  // The database deletes an endpoint's remotes with it (on delete cascade); each of those is a
+  // delete in the change log too (SPEC §2: every delete of any object is recorded).
+  async beforeDelete(ctx, rec) {
+    const rows = await ctx.db.select().from(pdmRemotes).where(eq(pdmRemotes.pdmEndpointId, rec.id)).orderBy(pdmRemotes.id);
+    const remotes = await pdmRemoteService.definition.hydrate(ctx.db, rows);
+    await recordChanges(
+      ctx,
+      remotes.map((r) => ({
+        action: "delete" as const,
+        objectType: pdmRemoteService.definition.objectType,
+        objectId: r.id,
+        repr: r.display,
+        pre: pdmRemoteService.definition.snapshot(r),
+        post: null,
+      })),
+    );
   },
   constraints: {
     pdm_endpoints_name_key: { field: "name", message: "A PDM endpoint with this name already exists." },

@@ -158,6 +158,19 @@ export async function deleteToken(ctx: ServiceContext, id: number): Promise<void
   });
 }
 
+/**
+ * Change-log entries for a user's tokens, written before the user is deleted: the database
+ * deletes them with the user (on delete cascade), and each is a delete of its own (SPEC §7).
+ */
+export async function recordTokenDeletesOfUser(ctx: ServiceContext, userId: number): Promise<void> {
+  const rows = await ctx.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(apiTokens.id);
+  const recs = await load(ctx.db, rows.map((r) => r.id));
+  await recordChanges(
+    ctx,
+    recs.map((t) => ({ action: "delete" as const, objectType: "users.token" as const, objectId: t.id, repr: t.display, pre: snapshot(t), post: null })),
+  );
+}
+
 /** The actor behind an API key, or null (unknown, expired, or its user inactive). */
 export async function authenticateToken(db: Executor, key: string): Promise<Actor | null> {
   if (!TOKEN_KEY_RE.test(key)) return null;

@@ -7,6 +7,7 @@ import { addFieldError, type FieldErrors } from "@/lib/errors";
 import { checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
 import { cachedActor, invalidateAuthCache } from "../auth-cache";
 import type { Actor } from "../context";
+import { recordTokenDeletesOfUser } from "../tokens";
 
 // People (SPEC §8). Passwords are write-only and stored as scrypt hashes.
 
@@ -119,8 +120,9 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
   async afterWrite() {
     invalidateAuthCache();
   },
-  async beforeDelete() {
+  async beforeDelete(ctx, rec) {
     invalidateAuthCache();
+    await recordTokenDeletesOfUser(ctx, rec.id);
   },
   constraints: { users_username_key: { field: "username", message: "A user with that username already exists." } },
 });
