@@ -53,6 +53,27 @@ describeEachDb("embedded runner step tools", (get) => {
   });
 });
 
+describeEachDb("embedded runner recovery", (get) => {
+  beforeAll(() => setDatabaseForTests(get().handle));
+
+  it("fails a run that keeps being interrupted instead of resuming it forever (never left running)", async () => {
+    const db = get().handle.db;
+    const [run] = await db.insert(syncRuns).values({ trigger: "api", status: "running", engine: "embedded" }).returning({ id: syncRuns.id });
+    // Three earlier starts already found this run interrupted and resumed it.
+    await db.insert(syncRunSteps).values({ syncRunId: run!.id, stepId: "embedded:resume", status: "succeeded", attempts: 3 });
+    await new EmbeddedRunner({ backoffMs: 1, scheduleIntervalMs: 0 }).execute(run!.id);
+    const [after] = await db.select().from(syncRuns).where(eq(syncRuns.id, run!.id));
+    expect(after).toMatchObject({ status: "failed" });
+    expect(after!.error).toMatch(/interrupted 3 times/);
+    expect(after!.finishedAt).not.toBeNull();
+  });
+
+  it("a run whose record is gone fails the step, not the runner", async () => {
+    const runner = new EmbeddedRunner({ backoffMs: 1, scheduleIntervalMs: 0 });
+    await expect(runner.execute(2_000_000_000)).resolves.toBeUndefined();
+  });
+});
+
 describe("placeholder", () => {
   it("module loads", () => expect(EmbeddedRunner).toBeDefined());
 });

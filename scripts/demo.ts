@@ -1,8 +1,8 @@
 // `npm run demo`: netbox-pdm on the embedded database and workflow runner, next to a PDM
 // simulator with a realistic data set. It registers the simulator as a PDM endpoint (pinned by
 // fingerprint) with matching Proxmox endpoints and PBS servers, runs a first sync, and prints the
-// URL and sign-in. Ctrl+C stops everything. Re-running reuses ./data (or DATA_DIR).
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+// URL and sign-in. Ctrl+C (or SIGTERM) stops everything. Re-running reuses ./data (or DATA_DIR).
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -99,28 +99,72 @@ async function waitFor(url: string, ms: number): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
+/**
+ * Starts a child in a process group of its own, so that stopping it also stops whatever it
+ * started (a wrapper such as npx or sh would otherwise leave its child running).
+ */
+export function startService(command: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+  return spawn(command, args, { ...opts, detached: true });
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM to the child's whole process group; SIGKILL for what is still there after `graceMs`. */
+export async function stopService(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  const pid = child.pid;
+  if (!pid || !groupAlive(pid)) return;
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {
+    /* already gone */
+  }
+  const until = Date.now() + graceMs;
+  while (groupAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  if (groupAlive(pid)) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
+
+// Everything the demo started, stopped in reverse order on Ctrl+C, SIGTERM, or a failure.
+const children: (ChildProcess | SimProcess)[] = [];
+let stopping: Promise<never> | null = null;
+function stopAll(code: number): Promise<never> {
+  return (stopping ??= (async () => {
+    for (const c of [...children].reverse()) {
+      if ("stop" in c) await c.stop().catch(() => {});
+      else await stopService(c);
+    }
+    process.exit(code);
+  })());
+}
+
 async function main() {
   const started = Date.now();
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
   if (!fs.existsSync(path.join(root, ".next", "BUILD_ID"))) {
     console.log("Building the app (first run only)…");
-    const build = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const build = spawnSync(process.execPath, [nextBin(), "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
     if (build.status !== 0) process.exit(build.status ?? 1);
   }
+  const built = Date.now();
   const s = secrets();
-  const children: (ChildProcess | SimProcess)[] = [];
-  const stop = async () => {
-    for (const c of children.reverse()) {
-      if ("stop" in c) await c.stop();
-      else if (c.exitCode === null) c.kill("SIGTERM");
-    }
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop());
-  process.on("SIGTERM", () => void stop());
 
   const sim = await spawnSimulator(["--remotes", "48", "--pbs-share", "0.25", "--seed", "2026", "--latency", "3", "--token-secret", s.simTokenSecret, "--token-id", "root@pam!netbox-pdm"]);
   children.push(sim);
-  const app = spawn("npx", ["next", "start", "-p", String(port)], {
+  // Next itself (not through npx), in a process group of its own: stopping it stops the server.
+  const app = startService(process.execPath, [nextBin(), "start", "-p", String(port)], {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
     env: {
@@ -136,8 +180,9 @@ async function main() {
   });
   children.push(app);
   app.on("exit", (code) => {
+    if (stopping) return;
     console.error(`The app exited (code ${code}).`);
-    void stop();
+    void stopAll(1);
   });
   await waitFor(`${base}/api/status/`, 60_000);
 
@@ -173,7 +218,7 @@ async function main() {
       "──────────────────────────────────────────────────────────────",
       `  netbox-pdm is running: ${base}/`,
       `  Sign in as admin / ${s.password}`,
-      `  First sync: run #${run.data.id} ${status} (${Math.round((Date.now() - started) / 1000)} s after start)`,
+      `  First sync: run #${run.data.id} ${status}, ${Math.round((Date.now() - built) / 1000)} s after the app started${built - started > 1000 ? ` (the build took ${Math.round((built - started) / 1000)} s)` : ""}`,
       `  PDM simulator: ${sim.url} (${remotes.length} remotes), pinned ${sim.fingerprint.slice(0, 23)}…`,
       `  API token (admin): ${s.token}`,
       `  Demo data and credentials live in ${dataDir}. Press Ctrl+C to stop.`,
@@ -183,7 +228,15 @@ async function main() {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+function nextBin(): string {
+  return require.resolve("next/dist/bin/next", { paths: [root] });
+}
+
+// Run as a script (`tsx scripts/demo.ts`), not when a test imports the helpers above.
+if (/[\\/]demo\.ts$/.test(process.argv[1] ?? "")) {
+  main().catch(async (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    // Never leave the simulator or the app running behind a failed demo.
+    await stopAll(1);
+  });
+}

@@ -4,6 +4,7 @@ import { ListView } from "@/components/data-table/list-view";
 import { SyncNowButton } from "@/components/objects/pdm-endpoint/endpoint-actions";
 import { AutoRefresh } from "@/components/objects/sync-run/auto-refresh";
 import { RunStatusBadge } from "@/components/objects/sync-run/status";
+import { endpointSummary, progressSummary } from "@/components/objects/sync-run/summary";
 import { can } from "@/lib/auth/permissions";
 import { pageContext } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
@@ -48,10 +49,17 @@ export default async function SyncRunsPage({ searchParams }: { searchParams: Pro
         { label: "Status", sort: "status", render: (r) => <RunStatusBadge status={r.status} /> },
         { label: "Trigger", render: (r) => `${r.trigger} (${r.requested_by_name})` },
         {
+          // While a run is live: its progress (endpoints done, remotes fetched, current step).
           label: "Endpoints",
           render: (r) => {
-            const failed = r.endpoints.filter((e) => e.outcome === "failed").length;
-            return `${r.endpoints.length - failed} ok${failed ? `, ${failed} failed` : ""}`;
+            const live = progressSummary(r);
+            return live ? (
+              <span className="text-slate-600" data-testid={`run-progress-${r.id}`}>
+                {live}
+              </span>
+            ) : (
+              endpointSummary(r)
+            );
           },
         },
         { label: "Created / updated / deleted / unchanged", render: (r) => `${r.created} / ${r.updated} / ${r.deleted} / ${r.unchanged}` },
