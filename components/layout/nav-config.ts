@@ -38,7 +38,7 @@ export const NAV: NavMenu[] = [
         label: "Sync",
         items: [
           { label: "Sync Runs", href: "/plugins/pdm/sync-runs/", ready: true },
-          { label: "Branches", href: "/plugins/pdm/branches/", ready: false },
+          { label: "Branches", href: "/plugins/pdm/branches/", ready: true },
         ],
       },
       { label: "Settings", items: [{ label: "Plugin Settings", href: "/plugins/pdm/settings/", ready: true }] },

@@ -1,9 +1,11 @@
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
+import { remotePath } from "@/lib/services/branches/snapshot";
 import { pbsServerService, proxmoxEndpointService } from "@/lib/services/proxmox";
 import type { PdmRemoteRecord } from "@/lib/services/pdm-remotes";
 import { formatDateTime } from "@/lib/ui/format";
+import { RemoteHistoryCard } from "../branch/history";
 import type { KindConfig } from "../config";
 import { AttributeTable, Dash, Mono, RefLink } from "../detail";
 import { pdmEndpointOptions } from "../options";
@@ -118,6 +120,7 @@ export const pdmRemoteConfig: KindConfig<PdmRemoteRecord> = {
             </table>
           )}
         </Card>
+        <RemoteHistoryCard ctx={ctx} path={remotePath(r.pdm_endpoint.name, r.name)} />
       </div>
     );
   },
