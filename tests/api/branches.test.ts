@@ -77,7 +77,7 @@ describeEachDb("REST API: branches", (get) => {
     expect(detail.status).toBe(200);
     const diff = asJson(detail.body).diff as Json[];
     expect(diff).toHaveLength(1);
-    expect(diff[0]).toMatchObject({ kind: "pdm-remote", action: "update", id: remoteId, conflicts: ["version"], collision: null });
+    expect(diff[0]).toMatchObject({ kind: "pdm-remote", action: "update", id: remoteId, conflicts: ["version"], collision: null, main_exists: true });
     expect(diff[0]!.fields).toEqual([{ field: "version", base: expect.any(String), branch: simVersion, main: "set by hand", conflict: true }]);
     expect(detail.text).not.toContain(sim.tokenSecret);
 

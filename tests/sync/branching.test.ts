@@ -75,11 +75,12 @@ describeEachDb("branching", (get) => {
     await pdmRemoteService.update(ctxFor(db), r.id, { description: "noted by hand" }, { partial: true });
     const second = await sync(ep.id);
     const log2 = await store.log("main", 5);
-    expect(log2[0]!.message).toBe(`Inventory edits before sync run: 1 remote updated (${r.name})`);
+    expect(log2[0]!.message).toBe(`Inventory edits before sync run: 1 remote updated (${r.name}) (by ${ctxFor(db).actor.username})`);
+    expect(log2[0]!.author).toBe(ctxFor(db).actor.username);
     expect(second).toMatchObject({ status: "succeeded", branch: null });
     const history = await objectHistory(ctxFor(db), [remotePath(ep.name, r.name)]);
     expect(history.map((h) => h.message.split(":")[0])).toEqual(["Inventory edits before sync run", `Sync run #${first.id}`]);
-    expect(history[0]!.data).toMatchObject({ description: "noted by hand" });
+    expect(history[0]!).toMatchObject({ author: ctxFor(db).actor.username, data: { description: "noted by hand" } });
   });
 
   it("with branching: no changes leaves no branch; changes merge when nothing conflicts", async () => {

@@ -106,15 +106,9 @@ function FieldTable({ entry, names, mainLabel }: { entry: Entry; names: RefNames
 
 type Entry = BranchDiffEntry & { main_missing: boolean };
 
-/**
- * A deleted object's fields are all listed (the branch removes every one), name included: when
- * main has no name for it, main deleted it too. (An update's entry does not say whether main still
- * has the object; its conflicting fields then show main's values as empty.)
- */
+/** An object main no longer has (a create is not on main by definition). */
 function mainMissing(e: BranchDiffEntry): boolean {
-  if (e.action !== "delete") return false;
-  const name = e.fields.find((f) => f.field === "name");
-  return !!name && name.base !== null && name.main === null;
+  return e.action !== "create" && !e.main_exists;
 }
 
 function ObjectBlock({ entry, names, mainLabel }: { entry: Entry; names: RefNames; mainLabel: string }) {

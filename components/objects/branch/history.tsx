@@ -14,7 +14,7 @@ import { FieldValue, sameValue } from "./values";
 const SHOWN = 10;
 
 /** Who made a commit, from its message: a sync run, a branch merge, or edits in the UI/API. */
-function Origin({ message }: { message: string }) {
+function Origin({ message, author }: { message: string; author: string }) {
   const run = /^Sync run #(\d+)/.exec(message);
   if (run) return <Link href={`/plugins/pdm/sync-runs/${run[1]}/`} className="text-brand-700 hover:underline">sync run #{run[1]}</Link>;
   // Git ref names never contain ":", so the name ends before "Merge <name>: what changed".
@@ -26,7 +26,7 @@ function Origin({ message }: { message: string }) {
       </Link>
     );
   }
-  if (message.startsWith("Inventory edits")) return <span>UI / API edits</span>;
+  if (message.startsWith("Inventory edits")) return <span>{author && author !== "netbox-pdm" ? author : "UI / API edits"}</span>;
   return <span className="text-slate-500">—</span>;
 }
 
@@ -84,7 +84,7 @@ export async function RemoteHistoryCard({ ctx, path }: { ctx: ServiceContext; pa
                     <ShortOid oid={h.oid} />
                   </td>
                   <td className="whitespace-nowrap py-1.5 pr-3">
-                    <Origin message={h.message} />
+                    <Origin message={h.message} author={h.author} />
                   </td>
                   <td className="py-1.5">
                     {!h.data ? (

@@ -1,7 +1,7 @@
-import { and, count, eq, inArray } from "drizzle-orm";
+import { and, count, eq, gte, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "@/db/client";
-import { BRANCH_STATUSES, branches, syncRuns, TERMINAL_SYNC_RUN_STATUSES, type Branch, type BranchConflictSummary } from "@/db/schema";
+import { BRANCH_STATUSES, branches, objectChanges, syncRuns, TERMINAL_SYNC_RUN_STATUSES, type Branch, type BranchConflictSummary } from "@/db/schema";
 import { authorize } from "@/lib/auth/permissions";
 import { AppError, NotFoundError } from "@/lib/errors";
 import { commitMerge, diff3, prepareMerge, type Author, type ConflictPolicy, type JsonObject, type ObjectDiff, type PreparedMerge } from "@/lib/git";
@@ -61,6 +61,7 @@ export const branchDiffEntrySchema = z.object({
   fields: z.array(z.object({ field: z.string(), base: z.unknown(), branch: z.unknown(), main: z.unknown(), conflict: z.boolean() })),
   conflicts: z.array(z.string()),
   collision: z.object({ path: z.string() }).nullable(),
+  main_exists: z.boolean().describe("Whether main (now, or just before the merge) still has the object"),
 });
 export type BranchDiffEntry = z.infer<typeof branchDiffEntrySchema>;
 export const branchDetailSchema = branchRecordSchema.extend({ diff: z.array(branchDiffEntrySchema) });
@@ -141,8 +142,25 @@ export async function recoverMerges(db: Executor): Promise<number> {
 export async function commitInventoryToMain(ctx: ServiceContext, why: string): Promise<{ oid: string; changed: boolean; summary: string }> {
   await recoverMerges(ctx.db);
   const store = await inventoryStore();
-  const r = await store.writeSnapshot({ ref: "main", objects: await inventoryObjects(ctx.db), message: (c) => `${why}: ${describeChanges(c)}`, author: authorOf(ctx) });
+  // The commit is authored by whoever made the edits (from the change log since main's tip), not
+  // by whoever happens to bring main up to date.
+  const tip = (await store.log("main", 1))[0];
+  const editors = tip ? await editorsSince(ctx.db, tip.time) : [];
+  const author: Author = editors.length === 1 ? { name: editors[0]!, email: "netbox-pdm@localhost" } : { name: "netbox-pdm", email: "netbox-pdm@localhost" };
+  const by = editors.length ? ` (by ${editors.slice(0, 5).join(", ")}${editors.length > 5 ? ", …" : ""})` : "";
+  const r = await store.writeSnapshot({ ref: "main", objects: await inventoryObjects(ctx.db), message: (c) => `${why}: ${describeChanges(c)}${by}`, author });
   return { oid: r.oid, changed: r.changed, summary: describeChanges(r) };
+}
+
+/** People and tokens' owners whose edits (not sync runs') the change log holds since `time`. */
+async function editorsSince(db: Executor, time: Date): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ name: objectChanges.userName })
+    .from(objectChanges)
+    .where(and(gte(objectChanges.time, new Date(time.getTime() - 1000)), isNull(objectChanges.syncRunId)))
+    .orderBy(objectChanges.userName)
+    .limit(6);
+  return rows.map((r) => r.name);
 }
 
 /** Starts a run's branch from main (brought up to date first): SPEC §5 step 1. */
@@ -297,6 +315,7 @@ function toDiffEntry(d: ObjectDiff): BranchDiffEntry {
     fields,
     conflicts: d.conflicts,
     collision: d.collision ? { path: d.collision.path } : null,
+    main_exists: d.main !== null,
   };
 }
 
