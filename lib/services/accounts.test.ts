@@ -80,6 +80,11 @@ describeEachDb("accounts", (get) => {
       // People see only their own tokens; admins see all.
       const mine = await listTokens(ownerCtx, { limit: 1000 });
       expect(mine.results.every((t) => t.user.id === owner.id)).toBe(true);
+      const someoneElse = await userService.create(ctx, { username: uniq("tok2"), password: "password123", role: "viewer" });
+      const theirs = await createToken(ctx, { user: someoneElse.id, description: "theirs" });
+      expect((await listTokens(ownerCtx, { limit: 1000 })).results.map((t) => t.id)).not.toContain(theirs.token.id);
+      const all = await listTokens(ctxFor(get(), { ...VIEWER, role: "admin", userId: null }), { limit: 1000 });
+      expect(all.results.map((t) => t.id)).toEqual(expect.arrayContaining([token.id, theirs.token.id]));
       const other = ctxFor(get(), { ...VIEWER, userId: 999999 });
       await expect(deleteToken(other, token.id)).rejects.toMatchObject({ code: "not_found" });
       await expect(createToken(ownerCtx, { user: 1 })).rejects.toMatchObject({ code: "forbidden" });
