@@ -8,7 +8,7 @@ import { getEnv } from "@/env";
 import { EmbeddedRunner } from "@/inngest/embedded-runner";
 import { syncPdmHandler, type StepTools } from "@/inngest/functions/sync-pdm";
 import { branchDiff, commitInventoryToMain, getBranch, listBranches, mergeBranch, mergeOpenBranch, discardBranch, objectHistory, recoverMerges, setMergeFaultForTests } from "@/lib/services/branches";
-import { inventoryStore, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
+import { inventoryObjects, inventoryStore, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { pdmRemoteService } from "@/lib/services/pdm-remotes";
 import { updateSettings } from "@/lib/services/settings";
@@ -81,6 +81,39 @@ describeEachDb("branching", (get) => {
     const history = await objectHistory(ctxFor(db), [remotePath(ep.name, r.name)]);
     expect(history.map((h) => h.message.split(":")[0])).toEqual(["Inventory edits before sync run", `Sync run #${first.id}`]);
     expect(history[0]!).toMatchObject({ author: ctxFor(db).actor.username, data: { description: "noted by hand" } });
+  });
+
+  it("brings main up to date incrementally, and always to exactly the database's inventory", async () => {
+    await settings({ branching_enabled: false });
+    const { sim, ep } = await setup(5);
+    await sync(ep.id);
+    const store = await inventoryStore();
+    const matchesDatabase = async () => {
+      const want = await inventoryObjects(db.handle.db);
+      const have = await store.readSnapshot("main");
+      expect([...have.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [p, o] of want) expect(have.get(p), p).toEqual(o);
+    };
+    await matchesDatabase();
+    const tip = await store.resolve("main");
+    expect(await withGitLock(() => commitInventoryToMain(ctxFor(db), "nothing"))).toMatchObject({ changed: false, oid: tip });
+    // Edits of every kind between runs: a field, a rename, a delete, a create.
+    const [a, b, c] = sim.control.remotes().map((r) => r.id);
+    await pdmRemoteService.update(ctxFor(db), (await remoteRow(ep.id, a!)).id, { description: "edited" }, { partial: true });
+    await pdmRemoteService.update(ctxFor(db), (await remoteRow(ep.id, b!)).id, { name: `${b}-renamed` }, { partial: true });
+    await pdmRemoteService.delete(ctxFor(db), (await remoteRow(ep.id, c!)).id);
+    await pdmRemoteService.create(ctxFor(db), { pdm_endpoint: ep.id, name: "made-by-hand", remote_type: "pbs" });
+    const r = await withGitLock(() => commitInventoryToMain(ctxFor(db), "edits"));
+    expect(r.changed).toBe(true);
+    expect(r.summary).toBe(`2 remotes created (${b}-renamed, made-by-hand), 1 remote updated (${a}), 2 remotes deleted (${[b, c].sort().join(", ")})`);
+    await matchesDatabase();
+    // An endpoint edit (its folder may move) and main moved elsewhere: a full comparison, still exact.
+    await pdmEndpointService.update(ctxFor(db), ep.id, { description: "endpoint note" }, { partial: true });
+    await withGitLock(() => commitInventoryToMain(ctxFor(db), "endpoint"));
+    await matchesDatabase();
+    await store.writeSnapshot({ ref: "main", put: new Map([[remotePath(ep.name, "stray"), { id: null, name: "stray" }]]), message: "outside change" });
+    await withGitLock(() => commitInventoryToMain(ctxFor(db), "repair"));
+    await matchesDatabase();
   });
 
   it("with branching: no changes leaves no branch; changes merge when nothing conflicts", async () => {

@@ -10,7 +10,7 @@ import type { ServiceContext } from "../context";
 import { parseInput } from "../crud";
 import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
 import { applyMergePlan } from "./apply";
-import { describeChanges, inventoryObjects, inventoryStore, withGitLock } from "./snapshot";
+import { describeChanges, inventoryChanges, inventoryIndex, inventoryStore, setInventoryIndex, withGitLock } from "./snapshot";
 
 // SPEC §5: every sync run's changes as a Git branch — merged at once when nothing conflicts, or
 // left open for review. Main is the inventory's history; database edits made between Git
@@ -146,9 +146,19 @@ export async function commitInventoryToMain(ctx: ServiceContext, why: string): P
   // by whoever happens to bring main up to date.
   const tip = (await store.log("main", 1))[0];
   const editors = tip ? await editorsSince(ctx.db, tip.time) : [];
-  const author: Author = editors.length === 1 ? { name: editors[0]!, email: "netbox-pdm@localhost" } : { name: "netbox-pdm", email: "netbox-pdm@localhost" };
+  const author: Author = editors.length === 1 ? { name: editors[0]!, email: "netbox-pdm@localhost" } : editors.length ? { name: "netbox-pdm", email: "netbox-pdm@localhost" } : authorOf(ctx);
   const by = editors.length ? ` (by ${editors.slice(0, 5).join(", ")}${editors.length > 5 ? ", …" : ""})` : "";
-  const r = await store.writeSnapshot({ ref: "main", objects: await inventoryObjects(ctx.db), message: (c) => `${why}: ${describeChanges(c)}${by}`, author });
+  const tipOid = tip?.oid ?? null;
+  const changes = await inventoryChanges(ctx.db, inventoryIndex(), tipOid);
+  const message = (c: { added: string[]; modified: string[]; removed: string[] }) => `${why}: ${describeChanges(c)}${by}`;
+  if ("put" in changes && !changes.put.size && !changes.remove.length && tipOid) {
+    setInventoryIndex({ tip: tipOid, digests: changes.digests, paths: changes.paths });
+    return { oid: tipOid, changed: false, summary: "no changes" };
+  }
+  const r = await store.writeSnapshot(
+    "full" in changes ? { ref: "main", objects: changes.full, message, author } : { ref: "main", put: changes.put, remove: changes.remove, message, author },
+  );
+  setInventoryIndex({ tip: r.oid, digests: changes.digests, paths: changes.paths });
   return { oid: r.oid, changed: r.changed, summary: describeChanges(r) };
 }
 

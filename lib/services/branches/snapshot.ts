@@ -1,5 +1,5 @@
 import path from "node:path";
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type PdmEndpoint, type PdmRemote } from "@/db/schema";
 import { getEnv } from "@/env";
@@ -69,13 +69,104 @@ async function declared(db: Executor, endpointIds?: number[]) {
 }
 
 /** The whole inventory as it is in the database, as files. */
-export async function inventoryObjects(db: Executor): Promise<Map<string, JsonObject>> {
+export async function inventoryObjects(db: Executor, paths?: Map<string, string>): Promise<Map<string, JsonObject>> {
   const [endpoints, remotes, decl] = await Promise.all([db.select().from(pdmEndpoints), db.select().from(pdmRemotes), declared(db)]);
   const names = new Map(endpoints.map((e) => [e.id, e.name]));
   const out = new Map<string, JsonObject>();
-  for (const e of endpoints) out.set(endpointPath(e.name), endpointObject(e, decl.pve.get(e.id) ?? [], decl.pbs.get(e.id) ?? []));
-  for (const r of remotes) out.set(remotePath(names.get(r.pdmEndpointId) ?? `#${r.pdmEndpointId}`, r.name), remoteObject(r));
+  for (const e of endpoints) {
+    const at = endpointPath(e.name);
+    out.set(at, endpointObject(e, decl.pve.get(e.id) ?? [], decl.pbs.get(e.id) ?? []));
+    paths?.set(`e:${e.id}`, at);
+  }
+  for (const r of remotes) {
+    const at = remotePath(names.get(r.pdmEndpointId) ?? `#${r.pdmEndpointId}`, r.name);
+    out.set(at, remoteObject(r));
+    paths?.set(`r:${r.id}`, at);
+  }
   return out;
+}
+
+// ---- Incremental snapshots of the database (SPEC §5: the cost of a commit follows the change).
+//
+// Bringing main up to date must not serialize and hash 10,000 objects when a handful changed (or
+// none did). The database computes a digest of each object's snapshot fields; the digests of the
+// last snapshot written to main are kept per process, keyed by main's commit. When main is still
+// at that commit, only objects whose digest moved are read and written; otherwise (main moved by a
+// merge, another process or native git) the whole inventory is compared once more.
+
+/** Digests of exactly the fields remoteObject / endpointObject write, per "r:<id>" / "e:<id>". */
+export async function inventoryDigests(db: Executor): Promise<Map<string, string>> {
+  const r = pdmRemotes;
+  const e = pdmEndpoints;
+  const [remotes, endpoints] = await Promise.all([
+    db
+      .select({
+        id: r.id,
+        d: sql<string>`md5(row(${r.pdmEndpointId}, ${r.name}, ${r.remoteType}, ${r.version}, ${r.nodes}, ${r.webUrl}, ${r.authid}, ${r.linkedProxmoxEndpointId}, ${r.linkedPbsServerId}, ${r.linkSource}, ${r.description})::text)`,
+      })
+      .from(r),
+    db
+      .select({
+        id: e.id,
+        d: sql<string>`md5(row(${e.name}, ${e.host}, ${e.port}, ${e.tokenId}, ${e.fingerprint}, ${e.verifySsl}, ${e.allowWrites}, ${e.timeoutSeconds}, ${e.enabled}, ${e.version}, ${e.siteId}, ${e.tenantId}, ${e.description},
+          (select array_agg(x.proxmox_endpoint_id order by x.proxmox_endpoint_id) from ${pdmEndpointProxmoxEndpoints} x where x.pdm_endpoint_id = ${e.id}),
+          (select array_agg(y.pbs_server_id order by y.pbs_server_id) from ${pdmEndpointPbsServers} y where y.pdm_endpoint_id = ${e.id}))::text)`,
+      })
+      .from(e),
+  ]);
+  const out = new Map<string, string>();
+  for (const x of endpoints) out.set(`e:${x.id}`, x.d);
+  for (const x of remotes) out.set(`r:${x.id}`, x.d);
+  return out;
+}
+
+export interface InventoryIndex {
+  /** The commit on main these digests describe. */
+  tip: string;
+  digests: Map<string, string>;
+  /** Each object's file, by "r:<id>" / "e:<id>". */
+  paths: Map<string, string>;
+}
+
+/**
+ * What main needs to match the database: `full` (compare everything) or the puts and removes of
+ * the objects whose digest moved since `index` was taken at main's current tip.
+ */
+export async function inventoryChanges(
+  db: Executor,
+  index: InventoryIndex | null,
+  tip: string | null,
+): Promise<{ digests: Map<string, string> } & ({ full: Map<string, JsonObject>; paths: Map<string, string> } | { put: Map<string, JsonObject>; remove: string[]; paths: Map<string, string> })> {
+  // Digests first, objects second: an edit in between is then seen again next time, never lost.
+  const digests = await inventoryDigests(db);
+  const moved = index && index.tip === tip ? [...digests].filter(([k, d]) => index.digests.get(k) !== d).map(([k]) => k) : null;
+  const gone = index && moved ? [...index.digests.keys()].filter((k) => !digests.has(k)) : [];
+  if (!index || !moved || [...moved, ...gone].some((k) => k.startsWith("e:"))) {
+    // Endpoints change rarely and rename their remotes' folders: compare everything then.
+    const paths = new Map<string, string>();
+    const full = await inventoryObjects(db, paths);
+    return { digests, full, paths };
+  }
+  const paths = new Map(index.paths);
+  const remove: string[] = [];
+  for (const k of gone) {
+    remove.push(paths.get(k)!);
+    paths.delete(k);
+  }
+  const put = new Map<string, JsonObject>();
+  const ids = moved.map((k) => Number(k.slice(2)));
+  if (ids.length) {
+    const rows = await db.select().from(pdmRemotes).where(inArray(pdmRemotes.id, ids));
+    const endpoints = new Map((await db.select({ id: pdmEndpoints.id, name: pdmEndpoints.name }).from(pdmEndpoints)).map((e) => [e.id, e.name]));
+    for (const r of rows) {
+      const at = remotePath(endpoints.get(r.pdmEndpointId) ?? `#${r.pdmEndpointId}`, r.name);
+      const was = paths.get(`r:${r.id}`);
+      if (was && was !== at) remove.push(was);
+      paths.set(`r:${r.id}`, at);
+      put.set(at, remoteObject(r));
+    }
+  }
+  return { digests, put, remove: remove.filter((p) => !put.has(p)), paths };
 }
 
 /** One endpoint's object, as it is in the database. */
@@ -88,12 +179,24 @@ export async function endpointSnapshot(db: Executor, endpointId: number): Promis
 
 // ---- The repository, one per process, and one writer at a time.
 
-const g = globalThis as typeof globalThis & { __netboxPdmGit?: { dir: string; store: Promise<GitStore> }; __netboxPdmGitLock?: Promise<unknown> };
+const g = globalThis as typeof globalThis & {
+  __netboxPdmGit?: { dir: string; store: Promise<GitStore>; index: InventoryIndex | null };
+  __netboxPdmGitLock?: Promise<unknown>;
+};
 
 export function inventoryStore(): Promise<GitStore> {
   const dir = path.join(getEnv().dataDir, "inventory.git");
-  if (!g.__netboxPdmGit || g.__netboxPdmGit.dir !== dir) g.__netboxPdmGit = { dir, store: openGitStore(dir) };
+  if (!g.__netboxPdmGit || g.__netboxPdmGit.dir !== dir) g.__netboxPdmGit = { dir, store: openGitStore(dir), index: null };
   return g.__netboxPdmGit.store;
+}
+
+/** The digests of the database as main's tip holds it (this process's last snapshot), if any. */
+export function inventoryIndex(): InventoryIndex | null {
+  return g.__netboxPdmGit?.index ?? null;
+}
+
+export function setInventoryIndex(index: InventoryIndex | null): void {
+  if (g.__netboxPdmGit) g.__netboxPdmGit.index = index;
 }
 
 /** Serializes Git writes in this process (runs are serialized already; merges from the UI are not). */
