@@ -175,7 +175,8 @@ export function parseInput(schema: z.ZodType<Shape>, input: unknown): Shape {
   }
   const nul = nulFields(input, "", []);
   if (nul.length) throw new ValidationError(Object.fromEntries(nul.map((f) => [f, ["Null characters are not allowed."]])));
-  const result = schema.safeParse(input);
+  // reportInput: the error messages tell a missing field from a wrong type by the input.
+  const result = schema.safeParse(input, { reportInput: true });
   if (!result.success) throw new ValidationError(zodToFieldErrors(result.error));
   return result.data;
 }
