@@ -4,6 +4,7 @@ import type { BaseRecord, CrudService } from "@/lib/services/crud";
 import { listInputFromSearchParams } from "@/lib/services/list";
 import { apiRoute, idParam, readJsonBody } from "./handler";
 import { jsonResponse } from "./responses";
+import { writableBody } from "./write-body";
 import { isBrief, paginated, serializeBrief, serializeRecord } from "./serialize";
 
 // The NetBox list/detail endpoints for any CRUD service: each route file is two lines.
@@ -13,6 +14,8 @@ export function crudRoutes<R extends BaseRecord>(type: ObjectType, service: Crud
   const read = perms?.read ?? service.definition.permissions?.read ?? "inventory.read";
   const write = perms?.write ?? service.definition.permissions?.write ?? "inventory.write";
   const one = (rec: R, baseUrl: string) => serializeRecord(type, rec, baseUrl);
+  // Read-only fields are ignored and nested references taken by id, as NetBox does.
+  const body = async (req: Request) => writableBody(type, await readJsonBody(req));
 
   return {
     list: {
@@ -24,19 +27,19 @@ export function crudRoutes<R extends BaseRecord>(type: ObjectType, service: Crud
         return jsonResponse(paginated(page, req.url, baseUrl, (r) => (brief ? serializeBrief(type, r, baseUrl) : one(r, baseUrl))));
       }),
       /** POST …/ – create; 201 with the object. */
-      POST: apiRoute(write, async ({ req, ctx, baseUrl }) => jsonResponse(one(await service.create(ctx, await readJsonBody(req)), baseUrl), 201)),
+      POST: apiRoute(write, async ({ req, ctx, baseUrl }) => jsonResponse(one(await service.create(ctx, await body(req)), baseUrl), 201)),
     },
     detail: {
       GET: apiRoute(read, async ({ ctx, params, baseUrl }) => jsonResponse(one(await service.getOrThrow(ctx, idParam(params)), baseUrl))),
       /** PUT …/{id}/ – full update, validated like create. */
       PUT: apiRoute(write, async ({ req, ctx, params, baseUrl }) => {
         const id = idParam(params);
-        return jsonResponse(one(await service.update(ctx, id, await readJsonBody(req), { partial: false }), baseUrl));
+        return jsonResponse(one(await service.update(ctx, id, await body(req), { partial: false }), baseUrl));
       }),
       /** PATCH …/{id}/ – partial update. */
       PATCH: apiRoute(write, async ({ req, ctx, params, baseUrl }) => {
         const id = idParam(params);
-        return jsonResponse(one(await service.update(ctx, id, await readJsonBody(req), { partial: true }), baseUrl));
+        return jsonResponse(one(await service.update(ctx, id, await body(req), { partial: true }), baseUrl));
       }),
       DELETE: apiRoute(write, async ({ ctx, params }) => {
         await service.delete(ctx, idParam(params));

@@ -12,6 +12,7 @@ import { tokenCreateSchema, tokenListSpec } from "@/lib/services/tokens";
 import { branchDetailSchema, branchListSpec, branchRecordSchema, mergeBranchSchema } from "@/lib/services/branches";
 import { userCreateSchema, userPatchSchema, userReplaceSchema, userService } from "@/lib/services/users";
 import { API_VERSION } from "./responses";
+import { READ_ONLY_FIELDS } from "./write-body";
 import { APP_VERSION } from "@/lib/version";
 
 // GET /api/schema/: the OpenAPI 3 document, generated from the zod schemas the services validate
@@ -61,7 +62,6 @@ interface CrudResource {
   timestamps?: boolean;
 }
 
-const nullableDate = z.date().nullable();
 const RESOURCES: CrudResource[] = [
   {
     path: "/api/plugins/pdm/endpoints/",
@@ -72,13 +72,7 @@ const RESOURCES: CrudResource[] = [
     patch: pdmEndpointPatchSchema,
     defaults: PDM_ENDPOINT_DEFAULTS,
     writeOnly: ["token_secret"],
-    readOnly: {
-      has_token_secret: z.boolean(),
-      version: z.string().nullable(),
-      last_seen_at: nullableDate,
-      last_error: z.string().nullable(),
-      remote_count: z.number().int(),
-    },
+    readOnly: READ_ONLY_FIELDS["netbox_pdm.pdmendpoint"],
     refs: ["site", "tenant", "proxmox_endpoints", "pbs_servers"],
   },
   {
@@ -89,7 +83,7 @@ const RESOURCES: CrudResource[] = [
     replace: pdmRemoteCreateSchema,
     patch: pdmRemotePatchSchema,
     defaults: PDM_REMOTE_DEFAULTS,
-    readOnly: { last_seen_at: nullableDate, link_candidates: z.array(z.number().int()) },
+    readOnly: READ_ONLY_FIELDS["netbox_pdm.pdmremote"],
     refs: ["pdm_endpoint", "linked_proxmox_endpoint", "linked_pbs_server"],
   },
   {
@@ -139,7 +133,7 @@ const RESOURCES: CrudResource[] = [
     patch: userPatchSchema,
     defaults: userService.definition.defaults,
     writeOnly: ["password"],
-    readOnly: { last_login: nullableDate },
+    readOnly: READ_ONLY_FIELDS["users.user"],
   },
 ];
 

@@ -212,6 +212,26 @@ describeEachDb("REST API", (get) => {
         expect((await api("GET", url, { token: reader() })).status).toBe(404);
       });
 
+      it("GET → PUT the same body back: read-only fields ignored, nested references taken by id, nothing changed", async () => {
+        const created = asJson((await api("POST", row.path, { token: writer(), body: row.make(deps, uniq("rt")) })).body);
+        const url = `${row.path}${created.id}/`;
+        const got = asJson((await api("GET", url, { token: writer() })).body);
+        for (const m of ["PUT", "PATCH"]) {
+          const res = await api(m, url, { token: writer(), body: got });
+          expect(res.status, `${m} ${res.text}`).toBe(200);
+        }
+        const after = asJson((await api("GET", url, { token: writer() })).body);
+        const stable = (o: Json) => ({ ...o, last_updated: undefined });
+        expect(stable(after)).toEqual(stable(got));
+        // Read-only fields are ignored, whatever they say; unknown fields are still refused.
+        const ignored = await api("PATCH", url, { token: writer(), body: { id: 1, url: "x", display: "x", created: "x", last_updated: "x" } });
+        expect(ignored.status, ignored.text).toBe(200);
+        expect(asJson(ignored.body).id).toBe(created.id);
+        const unknown = await api("PUT", url, { token: writer(), body: { ...got, bogus: 1 } });
+        expect(unknown.status).toBe(400);
+        expect(asJson(unknown.body)).toEqual({ bogus: ["Unknown field."] });
+      });
+
       it("lists: filters (OR when repeated), lookups, ordering, brief and pagination", async () => {
         const prefix = uniq("lst");
         const made: Json[] = [];

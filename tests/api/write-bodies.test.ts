@@ -58,4 +58,66 @@ describeEachDb("API write bodies", (get) => {
       expect(asJson(put.body)).toEqual({ token_id: ["This field is required."] });
     });
   });
+
+  describe("nested references", () => {
+    it("a nested object with an id is that id, on every reference field and in lists", async () => {
+      const site = asJson((await api("GET", `/api/dcim/sites/${ids.site2}/`, { token: keys.viewer })).body);
+      const pve = await post("/api/plugins/proxbox/endpoints/", { name: uniq("wb-nest"), host: "n.example", site, tenant: null });
+      expect(pve.status, JSON.stringify(pve.body)).toBe(201);
+      expect(pve.body.site).toMatchObject({ id: ids.site2 });
+
+      const patched = await api("PATCH", `/api/plugins/pdm/endpoints/${ids.endpoint}/`, {
+        token: keys.editor,
+        body: { site: { id: ids.site }, proxmox_endpoints: [{ id: ids.pve, display: "ignored" }, pve.body.id], pbs_servers: [{ id: ids.pbs }] },
+      });
+      expect(patched.status, patched.text).toBe(200);
+      expect(asJson(patched.body).site).toMatchObject({ id: ids.site });
+      expect((asJson(patched.body).proxmox_endpoints as { id: number }[]).map((r) => r.id).sort()).toEqual([ids.pve, pve.body.id].sort());
+      expect((asJson(patched.body).pbs_servers as { id: number }[]).map((r) => r.id)).toEqual([ids.pbs]);
+
+      const remote = await post("/api/plugins/pdm/remotes/", { pdm_endpoint: { id: ids.endpoint }, name: uniq("wb-r"), remote_type: "pbs", linked_pbs_server: { id: ids.pbs } });
+      expect(remote.status, JSON.stringify(remote.body)).toBe(201);
+      expect(remote.body).toMatchObject({ pdm_endpoint: { id: ids.endpoint }, linked_pbs_server: { id: ids.pbs }, link_source: "manual" });
+    });
+
+    it("a nested object without a valid id, or naming no object, is a field error", async () => {
+      const url = `/api/plugins/proxbox/endpoints/${ids.pve}/`;
+      for (const site of [{ name: "by-name" }, { id: "1" }, { id: null }, {}]) {
+        const res = await api("PATCH", url, { token: keys.editor, body: { site } });
+        expect(res.status, JSON.stringify(site)).toBe(400);
+        expect(asJson(res.body), JSON.stringify(site)).toEqual({ site: ["Expected an object id (integer)."] });
+      }
+      const missing = await api("PATCH", url, { token: keys.editor, body: { site: { id: 987654 } } });
+      expect(Object.keys(asJson(missing.body))).toEqual(["site"]);
+      const list = await api("PATCH", `/api/plugins/pdm/endpoints/${ids.endpoint}/`, { token: keys.editor, body: { pbs_servers: [{ name: "x" }] } });
+      expect(Object.keys(asJson(list.body))).toEqual(["pbs_servers.0"]);
+    });
+  });
+
+  describe("read-only fields", () => {
+    it("plugin settings: GET → PUT and PATCH the same body back changes nothing", async () => {
+      const url = "/api/plugins/pdm/settings/";
+      expect((await api("PATCH", url, { token: keys.admin, body: { proxbox_api_key: "k3y", sync_schedule: "5 * * * *" } })).status).toBe(200);
+      const got = asJson((await api("GET", url, { token: keys.admin })).body);
+      expect(got).toMatchObject({ id: 1, url: `http://testserver${url}`, has_proxbox_api_key: true });
+      for (const m of ["PUT", "PATCH"]) {
+        const res = await api(m, url, { token: keys.admin, body: got });
+        expect(res.status, `${m} ${res.text}`).toBe(200);
+      }
+      const after = asJson((await api("GET", url, { token: keys.admin })).body);
+      expect({ ...after, last_updated: null }).toEqual({ ...got, last_updated: null });
+      const unknown = await api("PATCH", url, { token: keys.admin, body: { ...got, branching: true } });
+      expect(asJson(unknown.body)).toEqual({ branching: ["Unknown field."] });
+    });
+
+    it("tokens: a token's read representation can be posted back (a new token, the same settings)", async () => {
+      const first = await post("/api/users/tokens/", { description: "copy me", write_enabled: false }, keys.editor);
+      const got = asJson((await api("GET", `/api/users/tokens/${first.body.id}/`, { token: keys.editor })).body);
+      const copy = await post("/api/users/tokens/", got, keys.editor);
+      expect(copy.status, JSON.stringify(copy.body)).toBe(201);
+      expect(copy.body.id).not.toBe(first.body.id);
+      expect(copy.body).toMatchObject({ description: "copy me", write_enabled: false, user: { id: (got.user as { id: number }).id } });
+      expect((await post("/api/users/tokens/", { ...got, key: "x" }, keys.editor)).body).toEqual({ key: ["Unknown field."] });
+    });
+  });
 });

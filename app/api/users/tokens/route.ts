@@ -1,6 +1,7 @@
 import { apiRoute, readJsonBody } from "@/lib/api/handler";
 import { jsonResponse } from "@/lib/api/responses";
 import { isBrief, paginated, serializeBrief, serializeRecord } from "@/lib/api/serialize";
+import { writableBody } from "@/lib/api/write-body";
 import { listInputFromSearchParams } from "@/lib/services/list";
 import { createToken, listTokens } from "@/lib/services/tokens";
 
@@ -16,6 +17,6 @@ export const GET = apiRoute("tokens.read_own", async ({ req, ctx, baseUrl }) => 
 
 // POST /api/users/tokens/ – create a token; the key is in this response only.
 export const POST = apiRoute("tokens.manage_own", async ({ req, ctx, baseUrl }) => {
-  const { token, key } = await createToken(ctx, await readJsonBody(req));
+  const { token, key } = await createToken(ctx, writableBody("users.token", await readJsonBody(req)));
   return jsonResponse({ ...serializeRecord("users.token", token, baseUrl), key }, 201);
 });
