@@ -120,4 +120,20 @@ describeEachDb("API write bodies", (get) => {
       expect((await post("/api/users/tokens/", { ...got, key: "x" }, keys.editor)).body).toEqual({ key: ["Unknown field."] });
     });
   });
+
+  describe("sync runs", () => {
+    it("a JSON null body is a 400; an empty body or {} asks for every enabled endpoint", async () => {
+      for (const raw of ["null", "[]", '"x"', "1"]) {
+        const res = await api("POST", "/api/plugins/pdm/sync-runs/", { token: keys.editor, body: raw });
+        expect(res.status, raw).toBe(400);
+        expect(asJson(res.body), raw).toEqual({ non_field_errors: ["Invalid data. Expected a JSON object."] });
+      }
+      for (const raw of ["", "  ", "{}"]) {
+        const res = await api("POST", "/api/plugins/pdm/sync-runs/", { token: keys.editor, body: raw });
+        expect(res.status, `${JSON.stringify(raw)}: ${res.text}`).toBe(202);
+      }
+      const bad = await api("POST", "/api/plugins/pdm/sync-runs/", { token: keys.editor, body: { endpoints: "all" } });
+      expect(asJson(bad.body)).toEqual({ endpoints: [expect.any(String)] });
+    });
+  });
 });

@@ -196,7 +196,8 @@ export async function recentSyncRuns(ctx: ServiceContext, limit = 10): Promise<S
  */
 export async function createSyncRun(ctx: ServiceContext, input: unknown, trigger: SyncTrigger): Promise<SyncRunRecord> {
   authorize(ctx.actor, "sync.run");
-  const parsed = parseInput(requestSyncRunSchema, input ?? {});
+  // Only an absent body means "every enabled endpoint"; a JSON null is not an object (SPEC §6).
+  const parsed = parseInput(requestSyncRunSchema, input === undefined ? {} : input);
   const endpointIds = parsed.endpoints as number[] | undefined;
   const errors: FieldErrors = {};
   await checkRefsExist(ctx, errors, { table: pdmEndpoints, idColumn: pdmEndpoints.id, ids: endpointIds, field: "endpoints", label: "PDM endpoint" });
