@@ -53,7 +53,7 @@ export const syncRuns = pgTable(
     unchangedCount: integer("unchanged_count").notNull().default(0),
     progress: jsonb("progress").$type<SyncRunProgress | null>(),
     branchName: varchar("branch_name", { length: 200 }),
-    mergeOutcome: varchar("merge_outcome", { length: 50 }),
+    mergeOutcome: text("merge_outcome"),
     error: text("error"),
     inngestRunId: varchar("inngest_run_id", { length: 100 }),
     engine: varchar("engine", { length: 20 }).notNull().default("embedded"),

@@ -134,15 +134,17 @@ export async function branchEndpoint(db: Db, runId: number, endpoint: { id: numb
   const counts = { created: plan.creates.length, updated: plan.updates.length, deleted: plan.deletes.length, unchanged: plan.unchanged.length };
   await commitToBranch(branch, { put, removeUnder: remoteDir(snap.name), message: `${endpoint.name}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted` });
   const result = await db.transaction(async (tx) => {
+    const twin = await claimEndpoint(tx, runId, endpoint.id);
+    if (twin) return { res: twin, fresh: false };
     const ctx = { ...runContext(tx, runId), inTransaction: true };
     await applyVolatile(ctx, plan, now);
     await applyEndpointOutcome(ctx, endpoint.id, { ok: true, version: null }, now);
     const res: SyncRunEndpointResult = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, error: null };
     await recordEndpointResult(tx, runId, res);
-    return res;
+    return { res, fresh: true };
   });
-  await bumpProgress(db, runId, { endpointsDone: 1 });
-  return result;
+  if (result.fresh) await bumpProgress(db, runId, { endpointsDone: 1 });
+  return result.res;
 }
 
 /** SPEC §5 steps 3-5 for the run's branch: delete it if empty, else merge by the policy. */
@@ -224,6 +226,8 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
   const staged = await readStagedFetch(db, runId, endpoint.id);
   const now = new Date();
   const result = await db.transaction(async (tx) => {
+    const twin = await claimEndpoint(tx, runId, endpoint.id);
+    if (twin) return { res: twin, fresh: false };
     const ctx = { ...runContext(tx, runId), inTransaction: true };
     let res: SyncRunEndpointResult;
     if (!staged || !staged.ok) {
@@ -239,10 +243,19 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
       res = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, error: null };
     }
     await recordEndpointResult(tx, runId, res);
-    return res;
+    return { res, fresh: true };
   });
-  await bumpProgress(db, runId, { endpointsDone: 1 });
-  return result;
+  if (result.fresh) await bumpProgress(db, runId, { endpointsDone: 1 });
+  return result.res;
+}
+
+/**
+ * Inside an endpoint's transaction: locks the run's row, so the same step running twice at once
+ * (an engine may do that) is serialized, and returns the outcome the first one already recorded.
+ */
+async function claimEndpoint(tx: Executor, runId: number, endpointId: number): Promise<SyncRunEndpointResult | null> {
+  await tx.select({ id: syncRuns.id }).from(syncRuns).where(eq(syncRuns.id, runId)).for("update");
+  return endpointResultOf(tx, runId, endpointId);
 }
 
 export function terminalStatus(results: SyncRunEndpointResult[]): SyncRunStatus {
@@ -272,6 +285,7 @@ export async function finishRun(db: Db, runId: number, opts: { skipped?: boolean
 /** When the engine gives up on a run (retries exhausted, crash beyond resumption). */
 export async function failRun(db: Db, runId: number, error: string): Promise<void> {
   const run = await loadRun(db, runId);
+  releaseRunLimiter(runId);
   if (TERMINAL_SYNC_RUN_STATUSES.includes(run.status)) return;
   await db.delete(syncRunFetches).where(eq(syncRunFetches.syncRunId, runId));
   await finishRunRecord(db, runId, { status: "failed", error });

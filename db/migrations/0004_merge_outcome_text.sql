@@ -1,0 +1,1 @@
+ALTER TABLE "sync_runs" ALTER COLUMN "merge_outcome" SET DATA TYPE text;
