@@ -1,4 +1,5 @@
 import { getDb } from "@/db";
+import { bumpProgress } from "@/lib/services/sync-runs";
 import { fetchEndpoint } from "@/lib/sync/fetch";
 import { branchEndpoint, commitRunToMain, failRun, finishRun, mergeRunBranch, prepareGit, reconcileEndpoint, startRun } from "@/lib/sync/workflow";
 import { inngest } from "../client";
@@ -23,8 +24,16 @@ export interface SyncHandlerArgs {
   runId: string;
 }
 
-export async function syncPdmHandler({ event, step, runId: engineRunId }: SyncHandlerArgs) {
+export async function syncPdmHandler({ event, step: engine, runId: engineRunId }: SyncHandlerArgs) {
   const runId = event.data.runId;
+  // Every step says it is under way (the run page's "current step"), whichever engine runs it.
+  const step: StepTools = {
+    run: (id, fn) =>
+      engine.run(id, async () => {
+        await bumpProgress(await getDb(), runId, {}, id);
+        return fn();
+      }),
+  };
   const start = await step.run("start", async () => startRun(await getDb(), runId, engineRunId));
   if (start.terminal) return { runId, status: "already-finished" };
   if (start.skipped) {
