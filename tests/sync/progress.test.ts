@@ -31,7 +31,7 @@ describeEachDb("sync progress", (get) => {
     const step = {
       run: async <T,>(id: string, fn: () => Promise<T>): Promise<T> =>
         fn().then(async (out) => {
-          if (id !== "finish") seen.push([id, (await getSyncRun(ctxFor(db), run.id)).progress.currentStep]);
+          if (id !== "finish") seen.push([id, (await getSyncRun(ctxFor(db), run.id)).progress?.currentStep ?? null]);
           return out;
         }),
     };
