@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 import { SERVICES } from "@/app/(app)/object-services";
 import { ListView } from "@/components/data-table/list-view";
 import { PageHeader } from "@/components/layout/page-header";
@@ -38,10 +39,37 @@ export function listMetadata(kind: Kind): Metadata {
   return { title: capitalize(kindInfo(kind).plural) };
 }
 
-async function loadOr404(kind: Kind, rawId: string) {
+/** The titles of a record's pages, before " | <Plural> | netbox-pdm" (the root layout adds the last). */
+const RECORD_TITLES = {
+  details: (display: string) => display,
+  changelog: (display: string) => `${display} – Changelog`,
+  edit: (display: string) => `Edit ${display}`,
+};
+
+/** generateMetadata for a record's page: "<display> | PDM remotes | netbox-pdm" and the like. */
+export function recordMetadata(kind: Kind, page: keyof typeof RECORD_TITLES = "details") {
+  return async ({ params }: IdParams): Promise<Metadata> => {
+    const { rec } = await loadRecord(kind, (await params).id);
+    const plural = capitalize(kindInfo(kind).plural);
+    // No record (or no right to read it): the page is a 404, and the title names nothing.
+    return { title: rec ? `${RECORD_TITLES[page](rec.display)} | ${plural}` : `Not found | ${plural}` };
+  };
+}
+
+export function addMetadata(kind: Kind): Metadata {
+  const info = kindInfo(kind);
+  return { title: `Add a ${info.label} | ${capitalize(info.plural)}` };
+}
+
+/** The record behind a page, loaded once per request for both generateMetadata and the page. */
+const loadRecord = cache(async (kind: Kind, rawId: string) => {
   const ctx = await pageContext();
-  const id = Number(rawId);
-  const rec = /^\d{1,10}$/.test(rawId) && can(ctx.actor, readPermission(kind)) ? await SERVICES[kind].get(ctx, id) : null;
+  const rec = /^\d{1,10}$/.test(rawId) && can(ctx.actor, readPermission(kind)) ? await SERVICES[kind].get(ctx, Number(rawId)) : null;
+  return { ctx, rec };
+});
+
+async function loadOr404(kind: Kind, rawId: string) {
+  const { ctx, rec } = await loadRecord(kind, rawId);
   if (!rec) notFound();
   return { ctx, rec };
 }

@@ -1,5 +1,7 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 import { PageHeader } from "@/components/layout/page-header";
 import { AttributeTable } from "@/components/objects/detail";
 import { changedFields } from "@/components/objects/changelog";
@@ -15,12 +17,17 @@ function Json({ data }: { data: Record<string, unknown> | null }) {
   return <pre className="overflow-x-auto rounded bg-slate-50 p-3 text-xs">{JSON.stringify(data, null, 2)}</pre>;
 }
 
+/** The change behind the page, loaded once per request for the title and the page. */
+const loadChange = cache(async (id: string) => (/^\d{1,10}$/.test(id) ? getObjectChange(await pageContext(), Number(id)).catch(() => null) : null));
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const c = await loadChange((await params).id);
+  return { title: c ? `${c.object_repr} ${c.action}d | Change Log` : "Not found | Change Log" };
+}
+
 // One change: attributes, the changed fields, and the whole before/after data (NetBox's view).
 export default async function ChangePage({ params }: { params: Promise<{ id: string }> }) {
-  const ctx = await pageContext();
-  const { id } = await params;
-  if (!/^\d{1,10}$/.test(id)) notFound();
-  const c = await getObjectChange(ctx, Number(id)).catch(() => null);
+  const c = await loadChange((await params).id);
   if (!c) notFound();
   const type = isObjectType(c.changed_object_type) ? c.changed_object_type : null;
   return (

@@ -14,7 +14,7 @@ import { getSyncRun } from "@/lib/services/sync-runs";
 import { formatDateTime, formatDuration } from "@/lib/ui/format";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
-  return { title: `Sync run #${(await params).id}` };
+  return { title: `Sync run #${(await params).id} | Sync Runs` };
 }
 
 function Bar({ done, total, label }: { done: number; total: number; label: string }) {

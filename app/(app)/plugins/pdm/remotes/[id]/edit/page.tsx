@@ -1,11 +1,13 @@
 import { notFound } from "next/navigation";
 import { PageHeader } from "@/components/layout/page-header";
 import { pbsServerOptions, proxmoxEndpointOptions } from "@/components/objects/options";
-import { Forbidden } from "@/components/objects/pages";
+import { Forbidden, recordMetadata } from "@/components/objects/pages";
 import { RemoteForm } from "@/components/objects/pdm-remote/remote-form";
 import { can } from "@/lib/auth/permissions";
 import { pageContext } from "@/lib/auth/session";
 import { pdmRemoteService } from "@/lib/services/pdm-remotes";
+
+export const generateMetadata = recordMetadata("pdm-remote", "edit");
 
 // Editing a remote means its link override and description only (SPEC §3).
 export default async function Page({ params }: { params: Promise<{ id: string }> }) {
