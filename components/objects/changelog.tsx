@@ -13,6 +13,21 @@ function show(v: unknown): string {
   return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
+/** The change log's CSV columns (NetBox's ObjectChange export); the data is already secret-free. */
+export const CHANGE_CSV: { header: string; value(c: ObjectChangeRecord): unknown }[] = [
+  { header: "id", value: (c) => c.id },
+  { header: "time", value: (c) => c.time.toISOString() },
+  { header: "user_name", value: (c) => c.user_name },
+  { header: "request_id", value: (c) => c.request_id },
+  { header: "action", value: (c) => c.action },
+  { header: "changed_object_type", value: (c) => c.changed_object_type },
+  { header: "changed_object_id", value: (c) => c.changed_object_id },
+  { header: "object_repr", value: (c) => c.object_repr },
+  { header: "sync_run", value: (c) => c.sync_run ?? "" },
+  { header: "prechange_data", value: (c) => (c.prechange_data ? JSON.stringify(c.prechange_data) : "") },
+  { header: "postchange_data", value: (c) => (c.postchange_data ? JSON.stringify(c.postchange_data) : "") },
+];
+
 export function changedFields(c: ObjectChangeRecord): { field: string; before: unknown; after: unknown }[] {
   const pre = c.prechange_data ?? {};
   const post = c.postchange_data ?? {};

@@ -34,6 +34,7 @@ export default async function ChangelogPage({ searchParams }: { searchParams: Pr
       page={page}
       state={state}
       canWrite={false}
+      exportHref="/export/change/"
       empty="No changes recorded yet."
       filters={[
         { name: "action", label: "Action", options: ["create", "update", "delete"].map((a) => ({ value: a, label: a })) },

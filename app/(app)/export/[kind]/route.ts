@@ -1,16 +1,38 @@
 import { SERVICES } from "@/app/(app)/object-services";
+import { CHANGE_CSV } from "@/components/objects/changelog";
 import { CONFIGS } from "@/components/objects/registry";
+import { TOKEN_CSV } from "@/components/objects/token/config";
 import { getSessionActor } from "@/lib/auth/session";
 import { getDb } from "@/db";
 import { isAppError } from "@/lib/errors";
-import { createContext } from "@/lib/services/context";
+import { listObjectChanges } from "@/lib/services/changelog/queries";
+import { createContext, type ServiceContext } from "@/lib/services/context";
 import type { BaseRecord } from "@/lib/services/crud";
+import type { ListInput, Page } from "@/lib/services/list";
+import { listTokens } from "@/lib/services/tokens";
 import { csvCell } from "@/lib/ui/format";
 import { KINDS, type Kind } from "@/lib/ui/kinds";
 import { parseListState } from "@/lib/ui/search-params";
 
-// GET /export/<kind>/?<list filters> – CSV of every object the filtered list shows (all pages).
+// GET /export/<list>/?<list filters> – CSV of every object the filtered list shows (all pages).
 // No secrets: records never carry them.
+
+interface ExportSource {
+  list(ctx: ServiceContext, input: ListInput): Promise<Page<BaseRecord>>;
+  /** CSV columns; without them, every record field but `display`. */
+  csv?: { header: string; value(r: never): unknown }[];
+  /** The file name's noun. */
+  plural: string;
+}
+
+// The object kinds, plus the lists that are not CRUD kinds: API tokens and the change log.
+const SOURCES: Record<string, ExportSource> = {
+  ...Object.fromEntries(
+    (Object.keys(KINDS) as Kind[]).map((k) => [k, { list: (ctx, input) => SERVICES[k].list(ctx, input), csv: CONFIGS[k].csv, plural: `${k}s` } satisfies ExportSource]),
+  ),
+  token: { list: listTokens, csv: TOKEN_CSV, plural: "tokens" },
+  change: { list: listObjectChanges, csv: CHANGE_CSV, plural: "changes" },
+};
 
 function flatten(v: unknown): unknown {
   if (v instanceof Date) return v.toISOString();
@@ -21,16 +43,16 @@ function flatten(v: unknown): unknown {
 
 export async function GET(req: Request, { params }: { params: Promise<{ kind: string }> }) {
   const { kind } = await params;
-  if (!Object.prototype.hasOwnProperty.call(KINDS, kind)) return new Response("Unknown list.", { status: 404 });
+  const source = Object.prototype.hasOwnProperty.call(SOURCES, kind) ? SOURCES[kind] : undefined;
+  if (!source) return new Response("Unknown list.", { status: 404 });
   const actor = await getSessionActor();
   if (!actor) return new Response("Sign in first.", { status: 401 });
   const ctx = createContext(await getDb(), actor);
   const state = parseListState(Object.fromEntries([...new URL(req.url).searchParams.keys()].map((k) => [k, new URL(req.url).searchParams.getAll(k)])));
-  const service = SERVICES[kind as Kind];
   const rows: BaseRecord[] = [];
   try {
     for (let offset = 0; ; offset += 1000) {
-      const page = await service.list(ctx, { ...state.input, limit: 1000, offset });
+      const page = await source.list(ctx, { ...state.input, limit: 1000, offset });
       rows.push(...page.results);
       if (rows.length >= page.count || page.results.length === 0) break;
     }
@@ -38,7 +60,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ kind: st
     if (isAppError(err)) return new Response(err.message, { status: err.code === "validation" ? 400 : err.status });
     throw err;
   }
-  const csv = CONFIGS[kind as Kind].csv;
+  const csv = source.csv as { header: string; value(r: BaseRecord): unknown }[] | undefined;
   const header = csv ? csv.map((c) => c.header) : rows[0] ? Object.keys(rows[0]).filter((k) => k !== "display") : ["id"];
   const lines = [header.map(csvCell).join(",")];
   for (const r of rows) {
@@ -49,7 +71,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ kind: st
   return new Response(lines.join("\r\n") + "\r\n", {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="netbox-pdm-${kind}s-${stamp}.csv"`,
+      "Content-Disposition": `attachment; filename="netbox-pdm-${source.plural}-${stamp}.csv"`,
       "Cache-Control": "no-store",
     },
   });

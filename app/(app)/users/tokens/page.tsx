@@ -1,50 +1,51 @@
 import type { Metadata } from "next";
-import { PageHeader } from "@/components/layout/page-header";
-import { Card } from "@/components/ui/card";
+import { ListView } from "@/components/data-table/list-view";
+import { tokenColumns, tokenFilters } from "@/components/objects/token/config";
 import { TokenCreateForm } from "@/components/objects/token/token-create-form";
-import { TokenTable } from "@/components/objects/token/token-table";
+import { Card } from "@/components/ui/card";
 import { can } from "@/lib/auth/permissions";
 import { pageContext } from "@/lib/auth/session";
-import { listTokens } from "@/lib/services/tokens";
+import { isAppError } from "@/lib/errors";
+import { listTokens, type TokenRecord } from "@/lib/services/tokens";
 import { userService } from "@/lib/services/users";
+import { parseListState, type RawSearchParams } from "@/lib/ui/search-params";
 
 export const metadata: Metadata = { title: "API Tokens" };
 
-export default async function TokensPage() {
+// The caller's tokens (admins: everyone's) as a NetBox list — search, filters, sorting, pages, CSV
+// — with the create form below. Tokens are deleted one by one (each needs its own confirmation).
+export default async function TokensPage({ searchParams }: { searchParams: Promise<RawSearchParams> }) {
   const ctx = await pageContext();
+  const state = parseListState(await searchParams);
   const isAdmin = can(ctx.actor, "tokens.manage_all");
-  const page = await listTokens(ctx, { limit: 1000 });
-  const now = new Date().getTime();
+  let page;
+  try {
+    page = await listTokens(ctx, state.input);
+  } catch (err) {
+    if (!isAppError(err) || err.code !== "validation") throw err;
+    page = { count: 0, limit: state.perPage, offset: 0, results: [] as TokenRecord[] };
+  }
   const users = isAdmin ? (await userService.list(ctx, { limit: 1000 })).results.map((u) => ({ id: u.id, username: u.username })) : [];
   return (
     <>
-      <PageHeader
+      <ListView<TokenRecord>
         title="API Tokens"
         crumbs={[{ label: "Admin" }, { label: "API Tokens" }]}
-        subtitle={isAdmin ? "Every user's API tokens. Keys are shown once, when a token is created." : "Your API tokens. Keys are shown once, when a token is created."}
+        path="/users/tokens/"
+        page={page}
+        state={state}
+        canWrite={false}
+        exportHref="/export/token/"
+        empty="No tokens yet. Create one below to let scripts and NetBox clients use the REST API."
+        filters={tokenFilters(users)}
+        columns={tokenColumns({ showUser: isAdmin })}
       />
-      <div className="grid gap-5 xl:grid-cols-3">
-        <div className="xl:col-span-2">
-          <Card title={`Tokens (${page.count})`}>
-            <TokenTable
-              tokens={page.results.map((t) => ({
-                id: t.id,
-                user: t.user.name,
-                description: t.description,
-                write_enabled: t.write_enabled,
-                expires: t.expires?.toISOString() ?? null,
-                expired: t.expires !== null && t.expires.getTime() <= now,
-                last_used: t.last_used?.toISOString() ?? null,
-                created: t.created.toISOString(),
-              }))}
-              showUser={isAdmin}
-            />
-          </Card>
-        </div>
-        <Card title="Add a token">
-          <TokenCreateForm users={users} currentUserId={ctx.actor.userId} />
-        </Card>
-      </div>
+      <Card title="Add a token" className="mt-5 max-w-xl">
+        <p className="mb-3 text-sm text-slate-500">
+          {isAdmin ? "Admins may create tokens for any user." : "The token acts as you."} Its key is shown once, right after it is created.
+        </p>
+        <TokenCreateForm users={users} currentUserId={ctx.actor.userId} />
+      </Card>
     </>
   );
 }
