@@ -86,15 +86,7 @@ export async function applyRemotePlan(ctx: ServiceContext, endpointId: number, p
       .update(pdmRemotes)
       .set({ lastSeenAt: now })
       .where(inArray(pdmRemotes.id, plan.unchanged.map((u) => u.id)));
-    const candidateChanges = plan.unchanged.filter((u) => u.linkCandidates.length > 0);
-    for (const u of candidateChanges) await ctx.db.update(pdmRemotes).set({ linkCandidates: u.linkCandidates }).where(eq(pdmRemotes.id, u.id));
-    // Clear stale candidates in one statement.
-    const cleared = plan.unchanged.filter((u) => u.linkCandidates.length === 0).map((u) => u.id);
-    if (cleared.length)
-      await ctx.db
-        .update(pdmRemotes)
-        .set({ linkCandidates: [] })
-        .where(sql`${inArray(pdmRemotes.id, cleared)} and ${pdmRemotes.linkCandidates} <> '[]'::jsonb`);
+    await updateLinkCandidates(ctx, plan.unchanged);
   }
 
   await recordChanges(ctx, changes);
@@ -136,9 +128,10 @@ export async function applyEndpointOutcome(
 export async function applyVolatile(ctx: ServiceContext, plan: ReconcilePlan, now: Date): Promise<void> {
   const seen = [...plan.unchanged.map((u) => u.id), ...plan.updates.map((u) => u.id)];
   if (seen.length) await ctx.db.update(pdmRemotes).set({ lastSeenAt: now }).where(inArray(pdmRemotes.id, seen));
-  for (const u of [...plan.unchanged, ...plan.updates]) {
-    await ctx.db.update(pdmRemotes).set({ linkCandidates: u.linkCandidates }).where(sql`${eq(pdmRemotes.id, u.id)} and ${pdmRemotes.linkCandidates} <> ${JSON.stringify(u.linkCandidates)}::jsonb`);
-  }
+  await updateLinkCandidates(ctx, [
+    ...plan.unchanged,
+    ...plan.updates.map((u) => ({ id: u.id, linkCandidates: u.linkCandidates, candidatesChanged: !sameCandidates(u.before.linkCandidates, u.linkCandidates) })),
+  ]);
   const changes: ChangeInput[] = [];
   for (const u of plan.updates) {
     if (!("status" in u.changes) && !("lastError" in u.changes)) continue;
@@ -148,4 +141,16 @@ export async function applyVolatile(ctx: ServiceContext, plan: ReconcilePlan, no
     changes.push({ action: "update", objectType: "netbox_pdm.pdmremote", objectId: u.id, repr: u.before.name, pre: snapshotRow(u.before), post: snapshotRow(after) });
   }
   await recordChanges(ctx, changes);
+}
+
+const sameCandidates = (a: number[] | null | undefined, b: number[]) => JSON.stringify(a ?? []) === JSON.stringify(b);
+
+/** Link candidates (volatile, shown as "ambiguous") that moved, in one statement. */
+async function updateLinkCandidates(ctx: ServiceContext, rows: { id: number; linkCandidates: number[]; candidatesChanged: boolean }[]): Promise<void> {
+  const moved = rows.filter((r) => r.candidatesChanged).map((r) => ({ id: r.id, c: r.linkCandidates }));
+  for (let i = 0; i < moved.length; i += 2000) {
+    await ctx.db.execute(
+      sql`update ${pdmRemotes} set link_candidates = x.c from jsonb_to_recordset(${JSON.stringify(moved.slice(i, i + 2000))}::jsonb) as x(id integer, c jsonb) where ${pdmRemotes.id} = x.id`,
+    );
+  }
 }

@@ -60,7 +60,7 @@ export interface ReconcilePlan {
   updates: PlannedUpdate[];
   deletes: PdmRemote[];
   /** Seen and unchanged: only last_seen_at (and derived link candidates) move. */
-  unchanged: { id: number; linkCandidates: number[] }[];
+  unchanged: { id: number; linkCandidates: number[]; candidatesChanged: boolean }[];
 }
 
 export interface LinkContext {
@@ -170,7 +170,7 @@ export function reconcileRemotes(existing: PdmRemote[], fetched: FetchedRemote[]
     if (Object.keys(changes).length) {
       plan.updates.push({ id: prev.id, before: prev, changes, renamedFrom: prev.name !== f.name ? prev.name : null, linkCandidates });
     } else {
-      plan.unchanged.push({ id: prev.id, linkCandidates });
+      plan.unchanged.push({ id: prev.id, linkCandidates, candidatesChanged: !sameValue(prev.linkCandidates ?? [], linkCandidates) });
     }
   }
   plan.deletes = gone.filter((r) => !renamedIds.has(r.id));
