@@ -12,7 +12,8 @@ import { median, postgresBenchDatabase } from "./util";
 
 // Issue #2 numbers: the sync's bulk insert path and the filtered remote list.
 
-function remoteRows(endpointId: number, e: number, n: number): NewPdmRemote[] {
+/** `n` remotes of one endpoint, as a PDM would report them (also used by the Git merge bench). */
+export function remoteRows(endpointId: number, e: number, n: number): NewPdmRemote[] {
   return Array.from({ length: n }, (_, i) => {
     const pbs = i % 5 === 0;
     const fp = (k: number) => Array.from({ length: 32 }, (_, b) => ((e * 7 + i * 13 + k * 31 + b) % 256).toString(16).padStart(2, "0")).join(":");

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -31,4 +34,22 @@ export async function postgresBenchDatabase(): Promise<{ url: string; drop(): Pr
       await admin.end();
     },
   };
+}
+
+/**
+ * Runs `fn` with DATA_DIR at a fresh temporary directory (removed afterwards), so the inventory's
+ * Git repository (DATA_DIR/inventory.git) and anything else the app keeps there are the bench's
+ * own — never ./data.
+ */
+export async function withDataDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const prev = process.env.DATA_DIR;
+  process.env.DATA_DIR = dir;
+  try {
+    return await fn(dir);
+  } finally {
+    if (prev === undefined) delete process.env.DATA_DIR;
+    else process.env.DATA_DIR = prev;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

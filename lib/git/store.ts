@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
@@ -6,10 +7,12 @@ import { assertNoSecrets, objectOid, serializeObject, treeContent, type TreeEntr
 
 // The Git-backed snapshot store (SPEC §5): a bare repository whose `main` is the inventory's
 // history, one pretty JSON file per object. The only code that imports isomorphic-git.
-// Snapshots are incremental: every object is hashed (cheap), and only objects whose oid is new
-// are compressed and written; unchanged folders keep their tree oids. Reads go through
-// isomorphic-git; objects are written with its plumbing (writeObject of pre-deflated content,
-// writeCommit, writeRef).
+// Snapshots are incremental: an object is hashed only when its JSON changed since the store last
+// saw it, only new blobs are compressed and written, and only the folders on changed paths are
+// read and rehashed; unchanged folders keep their tree oids. The hot paths — loose objects,
+// loose refs, commit objects (rendered as isomorphic-git renders them) — are plain files read and
+// written here; everything else (packed objects and refs, logs, ancestry) goes through
+// isomorphic-git.
 
 export type JsonObject = Record<string, unknown>;
 
@@ -31,16 +34,13 @@ export interface SnapshotResult {
   removed: string[];
 }
 
-function flatten(n: Node, prefix = "", out = new Map<string, string>()): Map<string, string> {
-  for (const [k, v] of n) {
-    if (typeof v === "string") out.set(`${prefix}${k}`, v);
-    else flatten(v, `${prefix}${k}/`, out);
-  }
-  return out;
-}
+type TreeItem = { path: string; oid: string; tree: boolean };
 
-/** Directory tree of blob oids, as a nested map (leaves are blob oids). */
-type Node = Map<string, string | Node>;
+/** Parsed trees (and folder listings) kept per store, in entries: ~100 bytes each, ~10 MB. */
+const TREE_CACHE_ENTRIES = 100_000;
+
+/** Paths whose last object is remembered (its plain JSON and blob oid): a few MB per 10,000. */
+const BLOB_MEMO_PATHS = 50_000;
 
 export interface GitStore {
   readonly dir: string;
@@ -74,7 +74,26 @@ export interface GitStore {
   history(paths: string[], opts?: { ref?: string; limit?: number }): Promise<{ oid: string; message: string; time: Date; path: string; data: JsonObject | null }[]>;
 }
 
+/** A blob's oid from its text: one-shot hashing of the header and text, no buffers (Node ≥ 20.12). */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
+function blobOid(text: string): string {
+  const header = `blob ${Buffer.byteLength(text, "utf8")}\0`;
+  return oneShot ? oneShot("sha1", header + text) : objectOid("blob", Buffer.from(text, "utf8"));
+}
+
 const HEADS = "refs/heads/";
+const OID = /^[0-9a-f]{40}$/;
+
+/**
+ * A commit object's content, byte for byte as isomorphic-git's writeCommit renders it (UTC
+ * times): headers, a blank line, the message without CRs or leading newlines, one final newline.
+ */
+function commitContent(c: { tree: string; parents: string[]; author: Author & { timestamp: number }; committer: Author & { timestamp: number }; message: string }): Buffer {
+  const who = (a: Author & { timestamp: number }) => `${a.name} <${a.email}> ${a.timestamp} +0000`;
+  const headers = [`tree ${c.tree}`, ...c.parents.map((p) => `parent ${p}`), `author ${who(c.author)}`, `committer ${who(c.committer)}`].join("\n");
+  const message = `${c.message.replace(/\r/g, "").replace(/^\n+/, "").replace(/\n+$/, "")}\n`;
+  return Buffer.from(`${headers}\n\n${message}`, "utf8");
+}
 
 export async function openGitStore(dir: string): Promise<GitStore> {
   const gitdir = dir;
@@ -115,7 +134,14 @@ export async function openGitStore(dir: string): Promise<GitStore> {
   }
 
   async function resolve(refOrOid: string): Promise<string | null> {
-    if (/^[0-9a-f]{40}$/.test(refOrOid)) return refOrOid;
+    if (OID.test(refOrOid)) return refOrOid;
+    // A loose ref (all we write) is read directly; packed or symbolic ones through isomorphic-git.
+    try {
+      const value = fs.readFileSync(path.join(gitdir, ...ref(refOrOid).split("/")), "utf8").trim();
+      if (OID.test(value)) return value;
+    } catch {
+      // not a loose ref
+    }
     try {
       return await git.resolveRef({ fs, gitdir, ref: ref(refOrOid) });
     } catch {
@@ -123,9 +149,43 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     }
   }
 
-  async function writeDeflated(type: "blob" | "tree", content: Buffer, oid: string): Promise<void> {
+  // Loose objects are small: they are written and read with synchronous calls, a slice at a time
+  // with the event loop let through in between — several times faster than one promise (and
+  // four thread-pool round trips) per file when a snapshot or a diff touches thousands.
+  const fanOut = new Set<string>();
+  const tmpPrefix = `tmp_obj_${process.pid}_${Date.now().toString(36)}_`;
+  let tmpSeq = 0;
+
+  /** Writes a loose object atomically (temporary file, then rename); an existing one is left. */
+  function writeLoose(type: "blob" | "tree" | "commit", content: Buffer, oid: string): void {
+    const dir = `${gitdir}/objects/${oid.slice(0, 2)}`;
+    const file = `${dir}/${oid.slice(2)}`;
+    if (!fanOut.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      fanOut.add(dir);
+    }
     const wrapped = Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
-    await git.writeObject({ fs, gitdir, type, object: zlib.deflateSync(wrapped, { level: 1 }), format: "deflated", oid });
+    const tmp = `${dir}/${tmpPrefix}${tmpSeq++}`;
+    // Small objects: a small window costs less to set up than the default 32 KB (any window inflates).
+    const deflated = zlib.deflateSync(wrapped, wrapped.length < 4096 ? { level: 1, windowBits: 12, memLevel: 4 } : { level: 1 });
+    fs.writeFileSync(tmp, deflated, { flag: "wx", mode: 0o444 });
+    fs.renameSync(tmp, file);
+  }
+
+  const SLICE = 256;
+  const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
+
+  /** A loose object's content, or null when it is not loose (packed by a native `git gc`). */
+  function readLooseSync(oid: string): Buffer | null {
+    let raw: Buffer;
+    try {
+      raw = fs.readFileSync(`${gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+    const wrapped = zlib.inflateSync(raw);
+    return wrapped.subarray(wrapped.indexOf(0) + 1);
   }
 
   /**
@@ -134,20 +194,15 @@ export async function openGitStore(dir: string): Promise<GitStore> {
    * (e.g. after a native `git gc` packed them) goes through isomorphic-git.
    */
   async function readRaw(oid: string): Promise<Buffer> {
-    try {
-      const wrapped = zlib.inflateSync(await fs.promises.readFile(`${gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`));
-      return wrapped.subarray(wrapped.indexOf(0) + 1);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      const { object } = await git.readObject({ fs, gitdir, oid, format: "content", cache });
-      return Buffer.from(object as Uint8Array);
-    }
+    const loose = readLooseSync(oid);
+    if (loose) return loose;
+    const { object } = await git.readObject({ fs, gitdir, oid, format: "content", cache });
+    return Buffer.from(object as Uint8Array);
   }
 
   /** Tree entries: `<mode> <name>\0<20-byte oid>`. */
-  async function readTree(oid: string): Promise<{ path: string; oid: string; tree: boolean }[]> {
-    const buf = await readRaw(oid);
-    const out: { path: string; oid: string; tree: boolean }[] = [];
+  function parseTree(buf: Buffer): TreeItem[] {
+    const out: TreeItem[] = [];
     let i = 0;
     while (i < buf.length) {
       const space = buf.indexOf(32, i);
@@ -159,17 +214,73 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     return out;
   }
 
-  async function readTreeNode(treeOid: string | null): Promise<Node> {
-    const node: Node = new Map();
-    if (!treeOid) return node;
-    const entries = await readTree(treeOid);
-    const subs = await Promise.all(entries.map((e) => (e.tree ? readTreeNode(e.oid) : Promise.resolve(e.oid))));
-    entries.forEach((e, i) => node.set(e.path, subs[i]!));
-    return node;
+  // Trees are immutable by oid, and every snapshot, diff and listing walks the same few large
+  // folders: parsed trees are kept (least recently used first out, bounded by entries).
+  const treeCache = new Map<string, TreeItem[]>();
+  let treeCacheEntries = 0;
+  function rememberTree(oid: string, items: TreeItem[]): void {
+    if (treeCache.has(oid)) return;
+    treeCache.set(oid, items);
+    treeCacheEntries += items.length;
+    for (const [k, v] of treeCache) {
+      if (treeCacheEntries <= TREE_CACHE_ENTRIES || k === oid) break;
+      treeCache.delete(k);
+      treeCacheEntries -= v.length;
+    }
+  }
+
+  /** A tree's entries, in Git's order. Callers must not modify the array. */
+  async function readTree(oid: string): Promise<readonly TreeItem[]> {
+    const hit = treeCache.get(oid);
+    if (hit) {
+      treeCache.delete(oid);
+      treeCache.set(oid, hit);
+      return hit;
+    }
+    const items = parseTree(await readRaw(oid));
+    rememberTree(oid, items);
+    return items;
+  }
+
+  // Folder listings (full path → blob oid) by folder path and tree oid: listing the inventory
+  // after a change reuses the listings of every folder it did not touch, and the entries
+  // themselves are shared between listings. Bounded by entries, like the trees.
+  const listingCache = new Map<string, readonly (readonly [string, string])[]>();
+  let listingEntries = 0;
+
+  async function folderListing(oid: string, prefix: string): Promise<readonly (readonly [string, string])[]> {
+    const key = `${prefix}\0${oid}`;
+    const hit = listingCache.get(key);
+    if (hit) {
+      listingCache.delete(key);
+      listingCache.set(key, hit);
+      return hit;
+    }
+    const out: (readonly [string, string])[] = [];
+    for (const e of await readTree(oid)) {
+      if (!e.tree) out.push([`${prefix}${e.path}`, e.oid]);
+      else for (const entry of await folderListing(e.oid, `${prefix}${e.path}/`)) out.push(entry);
+    }
+    listingCache.set(key, out);
+    listingEntries += out.length;
+    for (const [k, v] of listingCache) {
+      if (listingEntries <= TREE_CACHE_ENTRIES || k === key) break;
+      listingCache.delete(k);
+      listingEntries -= v.length;
+    }
+    return out;
+  }
+
+  /** Every file of a tree, path → blob oid, in Git's order. */
+  async function listTree(treeOid: string | null): Promise<Map<string, string>> {
+    return new Map(treeOid ? await folderListing(treeOid, "") : []);
   }
 
   async function treeOfCommit(commitOid: string | null): Promise<string | null> {
     if (!commitOid) return null;
+    // A commit starts with `tree <oid>\n`.
+    const loose = readLooseSync(commitOid);
+    if (loose && loose.toString("latin1", 0, 5) === "tree ") return loose.toString("latin1", 5, 45);
     const { commit } = await git.readCommit({ fs, gitdir, oid: commitOid, cache });
     return commit.tree;
   }
@@ -182,47 +293,171 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     return out;
   }
 
-  function setPath(root: Node, path: string, oid: string | null) {
-    const parts = path.split("/");
-    let node = root;
-    for (let i = 0; i < parts.length - 1; i++) {
-      let next = node.get(parts[i]!);
-      if (typeof next !== "object") {
-        next = new Map();
-        node.set(parts[i]!, next);
-      }
-      node = next;
-    }
-    const leaf = parts[parts.length - 1]!;
-    if (oid === null) node.delete(leaf);
-    else node.set(leaf, oid);
+  /** A folder being edited: its children are read only when a path descends into it. */
+  interface EditNode {
+    /** The tree oid it had (null: new). */
+    orig: string | null;
+    children: Map<string, string | EditNode> | null;
+    dirty: boolean;
   }
 
-  /** Hash a node's tree bottom-up; write trees that did not exist before (by oid). */
-  async function writeNode(node: Node, known: Set<string>, stats: { trees: number }): Promise<string | null> {
+  async function load(n: EditNode): Promise<void> {
+    if (n.children) return;
+    const items = n.orig ? await readTree(n.orig) : [];
+    if (n.children) return; // loaded meanwhile
+    n.children = new Map();
+    for (const e of items) n.children.set(e.path, e.tree ? { orig: e.oid, children: null, dirty: false } : e.oid);
+  }
+
+  async function loadAll(n: EditNode): Promise<void> {
+    await load(n);
+    for (const v of n.children!.values()) if (typeof v === "object") await loadAll(v);
+  }
+
+  function loadedAll(n: EditNode): boolean {
+    return !!n.children && [...n.children.values()].every((v) => typeof v === "string" || loadedAll(v));
+  }
+
+  /**
+   * Reads the folders an edit of `parts` needs (those on its path; all of a folder it replaces),
+   * or returns false when they are in memory already — the common case, kept synchronous.
+   */
+  function needsLoad(root: EditNode, parts: string[]): boolean {
+    let node = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      if (!node.children) return true;
+      const next = node.children.get(parts[i]!);
+      if (typeof next !== "object") return false;
+      node = next;
+    }
+    if (!node.children) return true;
+    const prev = node.children.get(parts[parts.length - 1]!);
+    return typeof prev === "object" && !loadedAll(prev);
+  }
+
+  async function loadFor(root: EditNode, parts: string[]): Promise<void> {
+    let node = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      await load(node);
+      const next = node.children!.get(parts[i]!);
+      if (typeof next !== "object") return;
+      node = next;
+    }
+    await load(node);
+    const prev = node.children!.get(parts[parts.length - 1]!);
+    if (typeof prev === "object") await loadAll(prev);
+  }
+
+  /** Every file under a (loaded) folder, for a folder a file replaces. */
+  function filesUnder(n: EditNode, prefix: string, out: Map<string, string>): void {
+    for (const [k, v] of n.children!) {
+      if (typeof v === "string") out.set(`${prefix}${k}`, v);
+      else filesUnder(v, `${prefix}${k}/`, out);
+    }
+  }
+
+  /**
+   * Sets (oid) or removes (null) one file; only the folders on its path are read, and only
+   * those are marked for rehashing when something actually changes. `touched` records each
+   * affected path's oid before the snapshot (first touch wins) for added/modified/removed.
+   * Returns the file's previous oid.
+   */
+  async function editPath(root: EditNode, path: string, oid: string | null, touched: Map<string, string | null>): Promise<string | undefined> {
+    const parts = path.split("/");
+    if (needsLoad(root, parts)) await loadFor(root, parts);
+    return editLoaded(root, parts, path, oid, touched);
+  }
+
+  function editLoaded(root: EditNode, parts: string[], path: string, oid: string | null, touched: Map<string, string | null>): string | undefined {
+    const chain: EditNode[] = [root];
+    let node = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const kids = node.children!;
+      let next = kids.get(parts[i]!);
+      if (typeof next !== "object") {
+        if (next === undefined && oid === null) return undefined; // nothing there to remove
+        if (typeof next === "string") {
+          // A file where the path needs a folder: it gives way (also when removing below it).
+          const at = parts.slice(0, i + 1).join("/");
+          if (!touched.has(at)) touched.set(at, next);
+          if (oid === null) {
+            kids.delete(parts[i]!);
+            for (const n of chain) n.dirty = true;
+            return undefined;
+          }
+        }
+        next = { orig: null, children: new Map(), dirty: true };
+        kids.set(parts[i]!, next);
+      }
+      chain.push(next);
+      node = next;
+    }
+    const kids = node.children!;
+    const leaf = parts[parts.length - 1]!;
+    const prev = kids.get(leaf);
+    if (typeof prev === "object") {
+      // A folder where the file goes (or removed by its path): everything under it goes.
+      const gone = new Map<string, string>();
+      filesUnder(prev, `${path}/`, gone);
+      for (const [p, o] of gone) if (!touched.has(p)) touched.set(p, o);
+    }
+    if (!touched.has(path)) touched.set(path, typeof prev === "string" ? prev : null);
+    if (prev === oid || (prev === undefined && oid === null)) return typeof prev === "string" ? prev : undefined;
+    if (oid === null) kids.delete(leaf);
+    else kids.set(leaf, oid);
+    for (const n of chain) n.dirty = true;
+    return typeof prev === "string" ? prev : undefined;
+  }
+
+  /** The value of a path now, in the edited tree (undefined: absent). */
+  function currentAt(root: EditNode, path: string): string | undefined {
+    const parts = path.split("/");
+    let node: string | EditNode | undefined = root;
+    for (const part of parts) {
+      if (typeof node !== "object" || !node.children) return undefined;
+      node = node.children.get(part);
+    }
+    return typeof node === "string" ? node : undefined;
+  }
+
+  /** Hashes changed folders bottom-up and writes those that are new; unchanged ones keep their oid. */
+  async function writeEdited(node: EditNode, stats: { trees: number }): Promise<string | null> {
+    if (!node.dirty) return node.orig;
     const entries: TreeEntry[] = [];
-    for (const [name, v] of node) {
+    for (const [name, v] of node.children!) {
       if (typeof v === "string") entries.push({ mode: "100644", path: name, oid: v });
       else {
-        const sub = await writeNode(v, known, stats);
+        const sub = await writeEdited(v, stats);
         if (sub) entries.push({ mode: "040000", path: name, oid: sub });
       }
     }
     if (!entries.length) return null;
     const content = treeContent(entries);
     const oid = objectOid("tree", content);
-    if (!known.has(oid)) {
-      await writeDeflated("tree", content, oid);
+    if (oid !== node.orig && !treeCache.has(oid)) {
+      writeLoose("tree", content, oid);
       stats.trees++;
+      rememberTree(oid, parseTree(content));
     }
     return oid;
   }
 
-  async function knownTreeOids(treeOid: string | null, out = new Set<string>()): Promise<Set<string>> {
-    if (!treeOid) return out;
-    out.add(treeOid);
-    for (const e of (await treeEntries(treeOid)).values()) if (e.tree) await knownTreeOids(e.oid, out);
-    return out;
+  // Most of a snapshot's objects are the ones it had last time: the plain JSON.stringify of an
+  // object (native, no sorting) is remembered per path with its blob oid, and an object whose
+  // JSON has not changed is neither serialized canonically, checked for secrets, nor hashed
+  // again. (Equal plain JSON means equal data, so equal canonical JSON; objects are JSON data.)
+  const blobMemo = new Map<string, { json: string; oid: string }>();
+
+  function blobOf(path: string, obj: JsonObject): { oid: string; text: string | null } {
+    const json = JSON.stringify(obj);
+    const memo = blobMemo.get(path);
+    if (memo && memo.json === json) return { oid: memo.oid, text: null };
+    assertNoSecrets(obj, path);
+    const text = serializeObject(obj);
+    const oid = blobOid(text);
+    if (blobMemo.size >= BLOB_MEMO_PATHS) blobMemo.clear();
+    blobMemo.set(path, { json, oid });
+    return { oid, text };
   }
 
   const store: GitStore = {
@@ -232,47 +467,51 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     async writeSnapshot(opts) {
       const head = await resolve(opts.ref);
       const oldTree = await treeOfCommit(head);
-      const root: Node = opts.objects ? new Map() : await readTreeNode(oldTree);
-      const before = flatten(opts.objects ? await readTreeNode(oldTree) : root);
-      const existingBlobs = new Set<string>(before.values());
+      const root: EditNode = { orig: oldTree, children: null, dirty: false };
+      const touched = new Map<string, string | null>();
       const puts = opts.objects ?? opts.put ?? new Map<string, JsonObject>();
-      const pending: { oid: string; content: Buffer }[] = [];
+      const pending = new Map<string, Buffer>();
       for (const [path, obj] of puts) {
-        assertNoSecrets(obj, path);
-        const content = Buffer.from(serializeObject(obj), "utf8");
-        const oid = objectOid("blob", content);
-        setPath(root, path, oid);
-        if (!existingBlobs.has(oid)) {
-          existingBlobs.add(oid);
-          pending.push({ oid, content });
-        }
+        const blob = blobOf(path, obj);
+        const parts = path.split("/");
+        if (needsLoad(root, parts)) await loadFor(root, parts);
+        if (editLoaded(root, parts, path, blob.oid, touched) !== blob.oid) pending.set(blob.oid, Buffer.from(blob.text ?? serializeObject(obj), "utf8"));
       }
-      for (const path of opts.remove ?? []) setPath(root, path, null);
+      // A full snapshot is the old tree with every object put and every other file removed.
+      if (opts.objects) {
+        for (const path of (await listTree(oldTree)).keys()) if (!touched.has(path)) await editPath(root, path, null, touched);
+      }
+      for (const path of opts.remove ?? []) await editPath(root, path, null, touched);
       // Only new blobs are compressed and written, a few at a time.
-      for (let i = 0; i < pending.length; i += 64) {
-        await Promise.all(pending.slice(i, i + 64).map((b) => writeDeflated("blob", b.content, b.oid)));
+      const blobs = [...pending];
+      for (let i = 0; i < blobs.length; i += SLICE) {
+        if (i) await yieldLoop();
+        for (const [oid, content] of blobs.slice(i, i + SLICE)) writeLoose("blob", content, oid);
       }
       const stats = { trees: 0 };
-      // Unchanged subtrees hash to oids the old tree already has: those are not written again.
-      const treeOid = (await writeNode(root, await knownTreeOids(oldTree), stats)) ?? (await emptyTree());
+      const treeOid = (await writeEdited(root, stats)) ?? (await emptyTree());
       const parents = [...(head ? [head] : []), ...(opts.parents ?? [])];
-      const after = flatten(root);
-      const added = [...after.keys()].filter((k) => !before.has(k));
-      const modified = [...after].filter(([k, v]) => before.has(k) && before.get(k) !== v).map(([k]) => k);
-      const removed = [...before.keys()].filter((k) => !after.has(k));
+      const added: string[] = [];
+      const modified: string[] = [];
+      const removed: string[] = [];
+      for (const [path, was] of [...touched].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const is = currentAt(root, path) ?? null;
+        if (was === null && is !== null) added.push(path);
+        else if (was !== null && is === null) removed.push(path);
+        else if (was !== null && is !== was) modified.push(path);
+      }
       if (treeOid === oldTree && !opts.parents?.length && head) {
         return { oid: head, changed: false, blobsWritten: 0, treesWritten: 0, added, modified, removed };
       }
       const author = opts.author ?? DEFAULT_AUTHOR;
       const now = Math.floor(Date.now() / 1000);
       const who = { name: author.name, email: author.email, timestamp: now, timezoneOffset: 0 };
-      const oid = await git.writeCommit({
-        fs,
-        gitdir,
-        commit: { tree: treeOid, parent: parents, author: who, committer: { ...DEFAULT_AUTHOR, timestamp: now, timezoneOffset: 0 }, message: `${typeof opts.message === "function" ? opts.message({ added, modified, removed }) : opts.message}`.replace(/\n*$/, "\n") },
-      });
+      const message = `${typeof opts.message === "function" ? opts.message({ added, modified, removed }) : opts.message}`.replace(/\n*$/, "\n");
+      const content = commitContent({ tree: treeOid, parents, author: who, committer: { ...DEFAULT_AUTHOR, timestamp: now }, message });
+      const oid = objectOid("commit", content);
+      writeLoose("commit", content, oid);
       if (!opts.detached) await compareAndSwapRef(opts.ref, oid, head);
-      return { oid, changed: true, blobsWritten: pending.length, treesWritten: stats.trees, added, modified, removed };
+      return { oid, changed: true, blobsWritten: pending.size, treesWritten: stats.trees, added, modified, removed };
     },
 
     async createBranch(name, from) {
@@ -289,18 +528,15 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     listBranches: () => git.listBranches({ fs, gitdir }),
 
     async listFiles(refOrOid) {
-      return flatten(await readTreeNode(await treeOfCommit(await resolve(refOrOid))));
+      return listTree(await treeOfCommit(await resolve(refOrOid)));
     },
 
     async readBlobs(oids) {
       const out = new Map<string, JsonObject>();
       const unique = [...new Set(oids)];
-      for (let i = 0; i < unique.length; i += 64) {
-        await Promise.all(
-          unique.slice(i, i + 64).map(async (oid) => {
-            out.set(oid, JSON.parse((await readRaw(oid)).toString("utf8")) as JsonObject);
-          }),
-        );
+      for (let i = 0; i < unique.length; i += SLICE) {
+        if (i) await yieldLoop();
+        for (const oid of unique.slice(i, i + SLICE)) out.set(oid, JSON.parse((await readRaw(oid)).toString("utf8")) as JsonObject);
       }
       return out;
     },
@@ -385,7 +621,7 @@ export async function openGitStore(dir: string): Promise<GitStore> {
 
   async function emptyTree(): Promise<string> {
     const oid = objectOid("tree", Buffer.alloc(0));
-    await writeDeflated("tree", Buffer.alloc(0), oid);
+    writeLoose("tree", Buffer.alloc(0), oid);
     return oid;
   }
 
