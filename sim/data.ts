@@ -10,9 +10,24 @@ export interface SimNode {
   /** For /pve/remotes/{r}/nodes and cluster-status. */
   name: string;
   ip: string;
+  /** The PVE cluster reports this node offline (the rest of the cluster still answers). */
+  offline?: boolean;
 }
 
-export type RemoteState = { kind: "online" } | { kind: "offline"; reason: string };
+/**
+ * How PDM's calls to the remote go (pdm-api.md §7.4, §7.5 #4, #5b, #7):
+ * - offline: connection refused or similar, `reason` is the root cause PDM reports;
+ * - slow: every call takes `seconds`; at or past PDM's per-attempt timeout (60 s) it fails
+ *   with "timed out" after timeout × (nodes + 1), and instantly once back-off is active;
+ * - auth_broken: the remote rejects PDM's token (`api error (status = 401: …)`);
+ * - tls_mismatch: the remote presents a certificate other than the pinned one (`fingerprint`).
+ */
+export type RemoteState =
+  | { kind: "online" }
+  | { kind: "offline"; reason: string }
+  | { kind: "slow"; seconds: number }
+  | { kind: "auth_broken"; message?: string }
+  | { kind: "tls_mismatch"; fingerprint?: string };
 
 export interface SimRemote {
   id: string;

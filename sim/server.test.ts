@@ -1,6 +1,9 @@
+import http from "node:http";
+import tls from "node:tls";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPdmSimulator, type certificateInfo, type RunningSimulator } from "./server";
+import type { SimRemote } from "./data";
+import { REMOTE_AUTH_ERROR, REMOTE_TIMEOUT_ERROR, REMOTE_TLS_ERROR, startPdmSimulator, type certificateInfo, type RunningSimulator, type SimToken } from "./server";
 
 // The simulator's own wire behaviour (pdm-api.md §7): what our client tests lean on.
 
@@ -8,7 +11,7 @@ let sim: RunningSimulator;
 const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
 
 beforeAll(async () => {
-  sim = await startPdmSimulator({ remotes: 10, seed: 3, authFailureDelayMs: 0 });
+  sim = await startPdmSimulator({ remotes: 10, seed: 3, authFailureDelayMs: 0, forbiddenDelayMs: 0 });
 });
 afterAll(async () => {
   await dispatcher.close();
@@ -170,6 +173,445 @@ describe("PDM simulator", () => {
       expect((await at("/api2/json/ping", {})).status).toBe(200);
     } finally {
       await slow.close();
+    }
+  });
+});
+
+const JSON_TYPE = "application/json;charset=UTF-8";
+const auth = (t: { tokenid: string; secret: string }) => ({ authorization: `PDMAPIToken=${t.tokenid}:${t.secret}` });
+const data = <T>(r: { text: string }) => (JSON.parse(r.text) as { data: T }).data;
+const token = (name: string, acl: SimToken["acl"], over: Partial<SimToken> = {}): SimToken => ({ tokenid: `audit@pdm!${name}`, secret: `secret-${name}`, enabled: true, expire: 0, acl, ...over });
+
+/** A request timed from before it is sent until its body has arrived. */
+async function timed(url: string, headers: Record<string, string>) {
+  const t0 = performance.now();
+  const res = await request(url, { dispatcher, headers });
+  const text = await res.body.text();
+  return { status: res.statusCode, type: res.headers["content-type"] ?? null, text, ms: performance.now() - t0 };
+}
+
+function control(s: RunningSimulator, method: string, route: string, body?: unknown) {
+  return request(`${s.url}/__sim/${route}`, {
+    dispatcher,
+    method: method as "GET",
+    headers: { "x-sim-control": s.controlKey, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  }).then(async (r) => ({ status: r.statusCode, body: (await r.body.json()) as unknown }));
+}
+
+describe("tokens and ACLs (pdm-api.md §2, §7.2)", () => {
+  it("the default token is Auditor on /resource, propagated", () => {
+    expect(sim.control.tokens()[0]).toEqual({ tokenid: sim.tokenId, secret: sim.tokenSecret, enabled: true, expire: 0, acl: [{ path: "/resource", role: "Auditor", propagate: true }] });
+  });
+
+  it("disabled, expired, user-disabled and unknown tokens are PDM's 401", async () => {
+    const t = token("states", [{ path: "/", role: "Auditor", propagate: true }]);
+    sim.control.addToken(t);
+    try {
+      expect(await get("/api2/json/version", auth(t))).toMatchObject({ status: 200 });
+      const denied = { status: 401, type: null, text: "authentication failed" };
+      for (const patch of [{ enabled: false }, { expire: Math.floor(Date.now() / 1000) - 1 }, { userEnabled: false }]) {
+        sim.control.updateToken(t.tokenid, patch);
+        expect(await get("/api2/json/version", auth(t)), JSON.stringify(patch)).toEqual(denied);
+        sim.control.updateToken(t.tokenid, { enabled: true, expire: 0, userEnabled: true });
+      }
+      // An expiry in the future is still a valid token.
+      sim.control.updateToken(t.tokenid, { expire: Math.floor(Date.now() / 1000) + 3600 });
+      expect((await get("/api2/json/version", auth(t))).status).toBe(200);
+      expect(await get("/api2/json/version", auth({ tokenid: "audit@pdm!nobody", secret: t.secret }))).toEqual(denied);
+      // Another token's secret does not open this one.
+      expect(await get("/api2/json/version", auth({ tokenid: t.tokenid, secret: sim.tokenSecret }))).toEqual(denied);
+    } finally {
+      sim.control.removeToken(t.tokenid);
+    }
+    expect((await get("/api2/json/version", auth(t))).status).toBe(401);
+  });
+
+  it("a token with no ACL: /remotes/remote is an empty list, /resources/* are 403, /pve/remotes and /pbs/remotes are 403", async () => {
+    const t = token("none", []);
+    sim.control.addToken(t);
+    try {
+      const list = JSON.parse((await get("/api2/json/remotes/remote", auth(t))).text) as { data: unknown[]; digest: string };
+      expect(list.data).toEqual([]);
+      // The digest is of the whole remote configuration, not of what the caller sees.
+      expect(list.digest).toBe((JSON.parse((await get("/api2/json/remotes/remote")).text) as { digest: string }).digest);
+      for (const path of ["/resources/list", "/resources/status"])
+        expect(await get(`/api2/json${path}`, auth(t)), path).toEqual({ status: 403, type: JSON_TYPE, text: "user has no access to resources" });
+      // Parameters are verified before the handler's own check.
+      expect((await get("/api2/json/resources/list?resource-type=vm", auth(t))).status).toBe(400);
+      for (const path of ["/pve/remotes", "/pbs/remotes"]) expect(await get(`/api2/json${path}`, auth(t)), path).toEqual({ status: 403, type: JSON_TYPE, text: "permission check failed" });
+      // Anybody: the version, directory indexes.
+      expect((await get("/api2/json/version", auth(t))).status).toBe(200);
+      expect((await get("/api2/json/remotes/remote/anything", auth(t))).status).toBe(200);
+      expect((await get("/api2/json/pve/remotes/anything", auth(t))).status).toBe(200);
+    } finally {
+      sim.control.removeToken(t.tokenid);
+    }
+  });
+
+  it("Audit on one remote: only it is listed and readable; the permission check comes before the 404", async () => {
+    const [a, b] = sim.control.remotes() as SimRemote[];
+    const t = token("one", [{ path: `/resource/${a!.id}`, role: "Auditor", propagate: false }]);
+    sim.control.addToken(t);
+    try {
+      expect(data<{ id: string }[]>(await get("/api2/json/remotes/remote", auth(t))).map((r) => r.id)).toEqual([a!.id]);
+      expect(data<{ remote: string }[]>(await get("/api2/json/resources/list", auth(t))).map((r) => r.remote)).toEqual([a!.id]);
+      const status = data<{ remotes: number; "remote-list": { name: string }[] }>(await get("/api2/json/resources/status", auth(t)));
+      expect(status.remotes).toBe(1);
+      expect(status["remote-list"].map((r) => r.name)).toEqual([a!.id]);
+      expect((await get(`/api2/json/remotes/remote/${a!.id}/config`, auth(t))).status).toBe(200);
+      expect((await get(`/api2/json/remotes/remote/${a!.id}/version`, auth(t))).status).toBe(200);
+      const forbidden = { status: 403, type: JSON_TYPE, text: "permission check failed" };
+      expect(await get(`/api2/json/remotes/remote/${b!.id}/config`, auth(t))).toEqual(forbidden);
+      expect(await get(`/api2/json/remotes/remote/${b!.id}/version`, auth(t))).toEqual(forbidden);
+      expect(await get(`/api2/json/${b!.type}/remotes/${b!.id}/${b!.type === "pve" ? "nodes" : "status"}`, auth(t))).toEqual(forbidden);
+      // No Audit on a remote that does not exist: 403, not 404 (pdm-api.md §2.3 note)…
+      expect(await get("/api2/json/remotes/remote/nope/config", auth(t))).toEqual(forbidden);
+      // …while Audit propagated from /resource does reach the 404.
+      expect(await get("/api2/json/remotes/remote/nope/config")).toMatchObject({ status: 404, text: "no such node 'nope'" });
+      // /api2/extjs wraps the 403 like any formatter error.
+      expect(JSON.parse((await get(`/api2/extjs/remotes/remote/${b!.id}/config`, auth(t))).text)).toEqual({ success: false, status: 403, message: "permission check failed", errors: {} });
+    } finally {
+      sim.control.removeToken(t.tokenid);
+    }
+  });
+
+  it("propagation: a non-propagated /resource entry lists every remote but audits none; NoAccess below wins; Administrator on / is still no superuser", async () => {
+    const [a] = sim.control.remotes() as SimRemote[];
+    const all = sim.control.remotes().map((r) => r.id);
+    const flat = token("flat", [{ path: "/resource", role: "Auditor", propagate: false }]);
+    const hole = token("hole", [
+      { path: "/resource", role: "Auditor", propagate: true },
+      { path: `/resource/${a!.id}`, role: "NoAccess", propagate: true },
+    ]);
+    const admin = token("admin", [{ path: "/", role: "Administrator", propagate: true }]);
+    for (const t of [flat, hole, admin]) sim.control.addToken(t);
+    try {
+      // Any privilege on /resource itself shows every remote (PDM's list_remotes)…
+      expect(data<{ id: string }[]>(await get("/api2/json/remotes/remote", auth(flat))).map((r) => r.id)).toEqual(all);
+      // …and counts as Audit "below /resource", but no remote is audited through it.
+      expect(data<unknown[]>(await get("/api2/json/resources/list", auth(flat)))).toEqual([]);
+      expect((await get(`/api2/json/remotes/remote/${a!.id}/config`, auth(flat))).status).toBe(403);
+
+      expect(data<{ id: string }[]>(await get("/api2/json/remotes/remote", auth(hole))).map((r) => r.id)).toEqual(all);
+      expect(data<{ remote: string }[]>(await get("/api2/json/resources/list", auth(hole))).map((r) => r.remote)).toEqual(all.slice(1));
+      expect((await get(`/api2/json/remotes/remote/${a!.id}/config`, auth(hole))).status).toBe(403);
+
+      expect(data<{ remote: string }[]>(await get("/api2/json/resources/list", auth(admin))).map((r) => r.remote)).toEqual(all);
+      expect((await get("/api2/json/pve/remotes", auth(admin))).status).toBe(403);
+      expect((await get("/api2/json/pbs/remotes", auth(admin))).status).toBe(403);
+    } finally {
+      for (const t of [flat, hole, admin]) sim.control.removeToken(t.tokenid);
+    }
+  });
+
+  it("Audit on a remote's node only counts as access below /resource, not to the remote", async () => {
+    const [a] = sim.control.remotes() as SimRemote[];
+    const t = token("node", [{ path: `/resource/${a!.id}/node/${a!.nodes[0]!.name}`, role: "Auditor", propagate: true }]);
+    sim.control.addToken(t);
+    try {
+      expect((await get("/api2/json/resources/list", auth(t))).text).toBe('{"data":[]}');
+      expect(data<unknown[]>(await get("/api2/json/remotes/remote", auth(t)))).toEqual([]);
+    } finally {
+      sim.control.removeToken(t.tokenid);
+    }
+  });
+
+  it("delays: 401 and the permission check's 403 from the request's start; the handler's 403 at once", async () => {
+    const t = token("delays", []);
+    const slow = await startPdmSimulator({ remotes: 2, authFailureDelayMs: 400, forbiddenDelayMs: 400, tokens: [t] });
+    try {
+      const at = (path: string, who: { tokenid: string; secret: string }) => timed(`${slow.url}${path}`, auth(who));
+      const disabled = { ...t, tokenid: "audit@pdm!off" };
+      slow.control.addToken({ ...disabled, enabled: false });
+      const unauth = await at("/api2/json/version", disabled);
+      expect(unauth).toMatchObject({ status: 401, text: "authentication failed" });
+      expect(unauth.ms).toBeGreaterThanOrEqual(390);
+      const perm = await at("/api2/json/pve/remotes", t);
+      expect(perm).toMatchObject({ status: 403, text: "permission check failed" });
+      expect(perm.ms).toBeGreaterThanOrEqual(390);
+      const resources = await at("/api2/json/resources/list", t);
+      expect(resources).toMatchObject({ status: 403, text: "user has no access to resources" });
+      expect(resources.ms).toBeLessThan(390);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("the HTTP control interface adds, lists, updates and removes tokens", async () => {
+    const t = token("http", []);
+    expect(await control(sim, "POST", "tokens", { tokenid: t.tokenid, secret: t.secret })).toEqual({ status: 201, body: { ok: true } });
+    try {
+      expect((await control(sim, "GET", "tokens")).body).toContainEqual(t);
+      expect(data<unknown[]>(await get("/api2/json/remotes/remote", auth(t)))).toEqual([]);
+      const first = sim.control.remotes()[0]!.id;
+      const id = encodeURIComponent(t.tokenid);
+      expect(await control(sim, "PUT", `tokens/${id}`, { acl: [{ path: `/resource/${first}`, role: "Auditor" }] })).toEqual({ status: 200, body: { ok: true } });
+      expect(data<{ id: string }[]>(await get("/api2/json/remotes/remote", auth(t))).map((r) => r.id)).toEqual([first]);
+      expect(await control(sim, "PUT", `tokens/${id}`, { enabled: false })).toEqual({ status: 200, body: { ok: true } });
+      expect((await get("/api2/json/version", auth(t))).status).toBe(401);
+      expect((await control(sim, "PUT", `tokens/${id}`, { acl: [{ path: "/", role: "Root" }] })).status).toBe(400);
+      expect((await control(sim, "POST", "tokens", { tokenid: "no-realm", secret: "x" })).status).toBe(400);
+      expect(await control(sim, "PUT", "tokens/nobody%40pdm!x", { enabled: true })).toEqual({ status: 200, body: { ok: false } });
+    } finally {
+      expect(await control(sim, "DELETE", `tokens/${encodeURIComponent(t.tokenid)}`)).toEqual({ status: 200, body: { ok: true } });
+    }
+    expect((await get("/api2/json/version", auth(t))).status).toBe(401);
+  });
+});
+
+describe("remote states (pdm-api.md §7.4, §7.5)", () => {
+  let states: RunningSimulator;
+  beforeAll(async () => {
+    states = await startPdmSimulator({ remotes: 12, seed: 5, nodesPerCluster: [3, 3], authFailureDelayMs: 0, forbiddenDelayMs: 0 });
+  });
+  afterAll(() => states.close());
+  const fetchAt = async (path: string) => {
+    const res = await request(`${states.url}${path}`, { dispatcher, headers: auth({ tokenid: states.tokenId, secret: states.tokenSecret }) });
+    return { status: res.statusCode, type: res.headers["content-type"] ?? null, text: await res.body.text() };
+  };
+  const pve = () => states.control.remotes().filter((r) => r.type === "pve");
+  const pbs = () => states.control.remotes().find((r) => r.type === "pbs")!;
+
+  it("auth_broken: PDM reports the remote's 401 as its 400 and as the remote's error", async () => {
+    const r = pve()[0]!;
+    states.control.setState(r.id, { kind: "auth_broken" });
+    try {
+      expect(await fetchAt(`/api2/json/remotes/remote/${r.id}/version`)).toEqual({ status: 400, type: JSON_TYPE, text: REMOTE_AUTH_ERROR });
+      expect(await fetchAt(`/api2/json/pve/remotes/${r.id}/nodes`)).toEqual({ status: 400, type: JSON_TYPE, text: REMOTE_AUTH_ERROR });
+      expect(data<unknown[]>(await fetchAt("/api2/json/resources/list"))).toContainEqual({ remote: r.id, error: "api error (status = 401: authentication failure)" });
+      const status = data<{ failed_remotes_list: unknown[]; "remote-list": unknown[] }>(await fetchAt("/api2/json/resources/status"));
+      expect(status.failed_remotes_list).toEqual([{ name: r.id, error: REMOTE_AUTH_ERROR, remote_type: "pve" }]);
+      expect(status["remote-list"]).toContainEqual({ name: r.id, ty: "pve", messages: [REMOTE_AUTH_ERROR], status: "Error" });
+      // Config is local to PDM: unaffected.
+      expect((await fetchAt(`/api2/json/remotes/remote/${r.id}/config`)).status).toBe(200);
+    } finally {
+      states.control.setOnline(r.id);
+    }
+  });
+
+  it("tls_mismatch: the TLS error everywhere PDM connects, and probe-certificate shows the new certificate", async () => {
+    const r = pve()[1]!;
+    const presented = "ab:".repeat(31) + "ab";
+    states.control.setState(r.id, { kind: "tls_mismatch", fingerprint: presented });
+    try {
+      expect(REMOTE_TLS_ERROR).toBe(
+        "Could not establish a TLS connection. Check whether the fingerprint matches or the certificate is valid. OpenSSL Error: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed",
+      );
+      expect(data<unknown[]>(await fetchAt("/api2/json/resources/list"))).toContainEqual({ remote: r.id, error: REMOTE_TLS_ERROR });
+      for (const path of [`/remotes/remote/${r.id}/version`, `/pve/remotes/${r.id}/nodes`, `/pve/remotes/${r.id}/cluster-status`])
+        expect(await fetchAt(`/api2/json${path}`), path).toEqual({ status: 400, type: JSON_TYPE, text: `connection failed: ${REMOTE_TLS_ERROR}` });
+      const probe = await request(`${states.url}/api2/json/remotes/remote/${r.id}/probe-certificate`, {
+        dispatcher,
+        method: "POST",
+        headers: { ...auth({ tokenid: states.tokenId, secret: states.tokenSecret }), "content-type": "application/json" },
+        body: JSON.stringify({ node: r.nodes[0]!.hostname }),
+      });
+      expect(probe.statusCode).toBe(200);
+      const info = ((await probe.body.json()) as { data: { UntrustedCertificate: Record<string, unknown> } }).data.UntrustedCertificate;
+      expect(info).toMatchObject({ filename: "", fingerprint: presented, "public-key-type": "rsaEncryption" });
+      expect(info.subject).toContain("O = Proxmox Virtual Environment");
+    } finally {
+      states.control.setOnline(r.id);
+    }
+  });
+
+  it("probe-certificate: the pinned node's certificate, TrustedCertificate without a pin, PDM's errors", async () => {
+    const post = async (id: string, body: string, type = "application/x-www-form-urlencoded") => {
+      const res = await request(`${states.url}/api2/json/remotes/remote/${id}/probe-certificate`, {
+        dispatcher,
+        method: "POST",
+        headers: { ...auth({ tokenid: states.tokenId, secret: states.tokenSecret }), "content-type": type },
+        body,
+      });
+      return { status: res.statusCode, text: await res.body.text() };
+    };
+    const r: SimRemote = { ...pve()[2]!, id: "probe-me", state: { kind: "online" } };
+    r.nodes = [
+      { ...r.nodes[0]!, hostname: "10.1.1.1:8006", fingerprint: "CD:".repeat(31) + "CD" },
+      { ...r.nodes[1]!, hostname: "pve2.probe.example", fingerprint: null },
+    ];
+    states.control.addRemote(r);
+    try {
+      const pinned = await post(r.id, `node=${encodeURIComponent("10.1.1.1:8006")}`);
+      expect(pinned.status).toBe(200);
+      expect((JSON.parse(pinned.text) as { data: { UntrustedCertificate: { fingerprint: string } } }).data.UntrustedCertificate.fingerprint).toBe("cd:".repeat(31) + "cd");
+      expect(await post(r.id, "node=pve2.probe.example")).toEqual({ status: 200, text: '{"data":"TrustedCertificate"}' });
+      expect(await post(r.id, "node=elsewhere")).toEqual({ status: 404, text: `node "elsewhere" not configured for remote "probe-me"` });
+      expect(await post(r.id, "")).toEqual({ status: 400, text: "parameter verification failed - 'node': parameter is missing and it is not optional." });
+      expect(await post("nope", "node=x")).toEqual({ status: 404, text: "no such node 'nope'" });
+      states.control.setOffline(r.id, "Could not connect: no route to host");
+      expect(await post(r.id, "node=pve2.probe.example")).toEqual({ status: 400, text: "connection failed: Could not connect: no route to host" });
+    } finally {
+      states.control.removeRemote(r.id);
+    }
+  });
+
+  it("slow: PDM's calls take that long; /resources/list waits for the slowest; the remote list does not", async () => {
+    const r = pbs();
+    states.control.setState(r.id, { kind: "slow", seconds: 0.4 });
+    try {
+      const base = { tokenid: states.tokenId, secret: states.tokenSecret };
+      const version = await timed(`${states.url}/api2/json/remotes/remote/${r.id}/version`, auth(base));
+      expect(version.status).toBe(200);
+      expect(version.ms).toBeGreaterThanOrEqual(390);
+      const list = await timed(`${states.url}/api2/json/resources/list`, auth(base));
+      expect(list.status).toBe(200);
+      expect(list.ms).toBeGreaterThanOrEqual(390);
+      expect(JSON.parse(list.text).data).toContainEqual(expect.objectContaining({ remote: r.id, resources: expect.any(Array) }));
+      expect((await timed(`${states.url}/api2/json/remotes/remote`, auth(base))).ms).toBeLessThan(390);
+    } finally {
+      states.control.setOnline(r.id);
+    }
+  });
+
+  it("slow past PDM's timeout: (nodes + 1) timeouts, then 'timed out'; instant once back-off is active", async () => {
+    const dead = await startPdmSimulator({ remotes: 3, seed: 9, pbsShare: 0, nodesPerCluster: [2, 2], authFailureDelayMs: 0, remoteTimeoutMs: 150, backOffAfterMs: 1000 });
+    try {
+      const r = dead.control.remotes()[0]!;
+      dead.control.setState(r.id, { kind: "slow", seconds: 60 });
+      const base = auth({ tokenid: dead.tokenId, secret: dead.tokenSecret });
+      const first = await timed(`${dead.url}/api2/json/remotes/remote/${r.id}/version`, base);
+      expect(first).toMatchObject({ status: 400, type: JSON_TYPE, text: REMOTE_TIMEOUT_ERROR });
+      expect(first.ms).toBeGreaterThanOrEqual(440); // 150 ms × (2 nodes + 1)
+      const list = await timed(`${dead.url}/api2/json/resources/list`, base);
+      expect(JSON.parse(list.text).data[0]).toEqual({ remote: r.id, error: "failed to perform API request: timed out" });
+      await new Promise((res) => setTimeout(res, 1000));
+      const later = await timed(`${dead.url}/api2/json/remotes/remote/${r.id}/version`, base);
+      expect(later).toMatchObject({ status: 400, text: REMOTE_TIMEOUT_ERROR });
+      expect(later.ms).toBeLessThan(440);
+      // A state change ends the back-off.
+      dead.control.setOnline(r.id);
+      expect((await timed(`${dead.url}/api2/json/remotes/remote/${r.id}/version`, base)).status).toBe(200);
+    } finally {
+      await dead.close();
+    }
+  });
+
+  it("one PVE node offline: node list, cluster status, resources and status say so; all nodes offline is an unreachable remote", async () => {
+    const r = pve()[3]!;
+    const [n1, n2, n3] = r.nodes;
+    expect(states.control.setNodeOffline(r.id, n2!.name)).toBe(true);
+    try {
+      const nodes = data<Record<string, unknown>[]>(await fetchAt(`/api2/json/pve/remotes/${r.id}/nodes`));
+      expect(nodes[1]).toEqual({ node: n2!.name, status: "offline" });
+      expect(nodes[0]).toMatchObject({ node: n1!.name, status: "online", ssl_fingerprint: expect.any(String) });
+      const cs = data<Record<string, unknown>[]>(await fetchAt(`/api2/json/pve/remotes/${r.id}/cluster-status`));
+      expect(cs[0]).toMatchObject({ type: "cluster", quorate: true, nodes: 3 });
+      expect(cs.find((x) => x.name === n2!.name)).toMatchObject({ online: false, type: "node" });
+      expect(cs.find((x) => x.name === n3!.name)).toMatchObject({ online: true });
+      const entry = data<{ remote: string; resources: Record<string, unknown>[] }[]>(await fetchAt("/api2/json/resources/list")).find((x) => x.remote === r.id)!;
+      expect(entry.resources.find((x) => x.node === n2!.name)).toMatchObject({ type: "pve-node", status: "offline" });
+      const status = data<{ pve_nodes: { offline: number }; "remote-list": unknown[] }>(await fetchAt("/api2/json/resources/status"));
+      expect(status.pve_nodes.offline).toBe(1);
+      expect(status["remote-list"]).toContainEqual({ name: r.id, ty: "pve", messages: [`Node '${n2!.name}' is offline`], status: "Warning" });
+      states.control.setNodeOffline(r.id, n1!.name);
+      states.control.setNodeOffline(r.id, n3!.name);
+      expect(await fetchAt(`/api2/json/remotes/remote/${r.id}/version`)).toMatchObject({ status: 400, text: "connection failed: Could not connect: connection refused (os error 111)" });
+    } finally {
+      for (const n of r.nodes) states.control.setNodeOffline(r.id, n.name, false);
+    }
+    expect((await fetchAt(`/api2/json/remotes/remote/${r.id}/version`)).status).toBe(200);
+  });
+
+  it("states and nodes over the HTTP control interface", async () => {
+    const r = pve()[4]!;
+    expect(await control(states, "POST", `remotes/${r.id}/state`, { kind: "auth_broken", message: "api error (status = 401: invalid token value!)" })).toEqual({ status: 200, body: { ok: true } });
+    expect(await fetchAt(`/api2/json/remotes/remote/${r.id}/version`)).toMatchObject({ status: 400, text: "api error (status = 401: invalid token value!)" });
+    expect((await control(states, "POST", `remotes/${r.id}/state`, { kind: "slow" })).status).toBe(400);
+    expect(await control(states, "POST", `remotes/${r.id}/state`, { kind: "online" })).toEqual({ status: 200, body: { ok: true } });
+    expect(await control(states, "POST", `remotes/${r.id}/nodes/${r.nodes[2]!.name}/offline`)).toEqual({ status: 200, body: { ok: true } });
+    expect(data<Record<string, unknown>[]>(await fetchAt(`/api2/json/pve/remotes/${r.id}/nodes`))[2]).toEqual({ node: r.nodes[2]!.name, status: "offline" });
+    expect(await control(states, "POST", `remotes/${r.id}/nodes/${r.nodes[2]!.name}/online`)).toEqual({ status: 200, body: { ok: true } });
+    expect(await control(states, "POST", `remotes/${r.id}/nodes/nope/offline`)).toEqual({ status: 200, body: { ok: false } });
+  });
+});
+
+describe("transport faults (pdm-api.md §7.1, §7.5 #3, #4)", () => {
+  it("reset-mid-body: the headers promise the whole body, part of it arrives, then the connection dies", async () => {
+    sim.control.addFault({ kind: "reset-mid-body", path: "^/version$", times: 1 });
+    const fresh = new Agent({ connect: { rejectUnauthorized: false } });
+    try {
+      const res = await request(`${sim.url}/api2/json/version`, { dispatcher: fresh, headers: auth({ tokenid: sim.tokenId, secret: sim.tokenSecret }) });
+      expect(res.statusCode).toBe(200);
+      expect(Number(res.headers["content-length"])).toBeGreaterThan(40);
+      await expect(res.body.text()).rejects.toThrow();
+    } finally {
+      await fresh.close();
+    }
+    expect((await get("/api2/json/version")).status).toBe(200);
+  });
+
+  it("trickle: the headers at once, the body bit by bit over the configured time", async () => {
+    sim.control.addFault({ kind: "trickle", path: "^/version$", latencyMs: 400, chunkBytes: 10, times: 1 });
+    const t0 = performance.now();
+    const res = await request(`${sim.url}/api2/json/version`, { dispatcher, headers: auth({ tokenid: sim.tokenId, secret: sim.tokenSecret }) });
+    const headersAt = performance.now() - t0;
+    const chunks: number[] = [];
+    for await (const c of res.body) chunks.push((c as Buffer).length);
+    const doneAt = performance.now() - t0;
+    expect(res.statusCode).toBe(200);
+    expect(headersAt).toBeLessThan(300);
+    expect(doneAt).toBeGreaterThanOrEqual(380);
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.reduce((a, b) => a + b, 0)).toBe(Number(res.headers["content-length"]));
+  });
+
+  it("tls-abort: new connections die in the handshake (no request reaches the API); it counts connections", async () => {
+    sim.control.addFault({ kind: "tls-abort", times: 1 });
+    sim.control.resetStats();
+    const handshake = () =>
+      new Promise<string>((resolve) => {
+        const s = tls.connect({ host: sim.host, port: sim.port, rejectUnauthorized: false }, () => {
+          s.destroy();
+          resolve("connected");
+        });
+        s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      });
+    expect(await handshake()).toBe("ECONNRESET");
+    expect(await handshake()).toBe("connected");
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it("faults compose: a latency and a 502 on the same path give a late 502", async () => {
+    sim.control.addFault({ kind: "latency", path: "^/version$", latencyMs: 300, times: 1 });
+    sim.control.addFault({ kind: "http502", path: "^/version$", times: 1 });
+    const r = await timed(`${sim.url}/api2/json/version`, auth({ tokenid: sim.tokenId, secret: sim.tokenSecret }));
+    expect(r).toMatchObject({ status: 502, type: "text/html" });
+    expect(r.ms).toBeGreaterThanOrEqual(290);
+    expect((await get("/api2/json/version")).status).toBe(200);
+  });
+
+  it("plain HTTP on the API port: 301 for GET/HEAD, 308 otherwise, to the same URL over https", async () => {
+    const plain = (method: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.request(`http://${sim.host}:${sim.port}/api2/json/remotes/remote?x=1`, { method }, resolve);
+        req.on("error", reject);
+        req.end();
+      });
+    const get301 = await plain("GET");
+    get301.resume();
+    expect(get301.statusCode).toBe(301);
+    expect(get301.headers.location).toBe(`https://${sim.host}:${sim.port}/api2/json/remotes/remote?x=1`);
+    const head = await plain("HEAD");
+    head.resume();
+    expect(head.statusCode).toBe(301);
+    const post = await plain("POST");
+    post.resume();
+    expect(post.statusCode).toBe(308);
+    expect(post.headers.location).toBe(`https://${sim.host}:${sim.port}/api2/json/remotes/remote?x=1`);
+  });
+});
+
+describe("the control interface over HTTP", () => {
+  it("rotate-certificate answers with the new fingerprint (its own connection survives the rotation)", async () => {
+    const fresh = new Agent({ connect: { rejectUnauthorized: false } });
+    try {
+      const res = await request(`${sim.url}/__sim/rotate-certificate`, { dispatcher: fresh, method: "POST", headers: { "x-sim-control": sim.controlKey } });
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.json()).toEqual({ fingerprint: sim.fingerprint });
+    } finally {
+      await fresh.close();
     }
   });
 });
