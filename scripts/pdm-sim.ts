@@ -1,8 +1,9 @@
 // `npm run pdm-sim -- --remotes 200 [--port 8443] [--latency 5] [--seed 1] [--pbs-share 0.2]
-//   [--nodes-per-cluster 1-5] [--fingerprint-share 0.85] [--auth-delay 3000] [--token-secret <s>]
-//   [--control-key <k>] [--json]`
+//   [--nodes-per-cluster 1-5] [--fingerprint-share 0.85] [--auth-delay 3000] [--forbidden-delay 500]
+//   [--token-secret <s>] [--control-key <k>] [--json]`
 // Runs the PDM simulator until interrupted. It prints its URL, certificate fingerprint, the API
 // token to use (a simulator's throwaway credentials) and how to reach the control interface.
+// More tokens, their ACLs, remote states and faults are set through that interface (/__sim/…).
 import { parseArgs } from "node:util";
 import { startPdmSimulator, type RunningSimulator } from "../sim/server";
 
@@ -27,6 +28,7 @@ async function main() {
       "nodes-per-cluster": { type: "string", default: "1-5" },
       "fingerprint-share": { type: "string", default: "0.85" },
       "auth-delay": { type: "string", default: "3000" },
+      "forbidden-delay": { type: "string", default: "500" },
       "token-id": { type: "string" },
       "token-secret": { type: "string" },
       "control-key": { type: "string" },
@@ -52,6 +54,7 @@ async function main() {
         nodesPerCluster,
         fingerprintShare: Number(values["fingerprint-share"]),
         authFailureDelayMs: Number(values["auth-delay"]),
+        forbiddenDelayMs: Number(values["forbidden-delay"]),
         tokenId: values["token-id"],
         tokenSecret: values["token-secret"],
         controlKey: values["control-key"],
