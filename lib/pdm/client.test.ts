@@ -195,6 +195,49 @@ describe("errors and retries", () => {
     expect(e.kind).toBe("unreachable");
   });
 
+  it("a TLS handshake aborted by the server is unreachable, retried once, and never sends the request", async () => {
+    sim.control.addFault({ kind: "tls-abort", times: 1 });
+    sim.control.resetStats();
+    await expect(client().version()).resolves.toBeDefined();
+    sim.control.addFault({ kind: "tls-abort" });
+    try {
+      sim.control.resetStats();
+      const e = await failure(client().version());
+      expect(e.kind).toBe("unreachable");
+      expect(e.message).toMatch(/^cannot reach PDM at .+: connection reset$/);
+      expect(sim.stats().requests).toBe(0);
+    } finally {
+      sim.control.clearFaults();
+    }
+  });
+
+  it("a connection reset mid-body is retried once, then unreachable (never malformed or a short list)", async () => {
+    sim.control.addFault({ kind: "reset-mid-body", path: "^/remotes/remote$", times: 1 });
+    sim.control.resetStats();
+    expect(await client().listRemotes()).toHaveLength(sim.control.remotes().length);
+    expect(requestsTo("/remotes/remote")).toHaveLength(2);
+    sim.control.addFault({ kind: "reset-mid-body", path: "^/remotes/remote$" });
+    sim.control.resetStats();
+    const e = await failure(client().listRemotes());
+    expect(e.kind).toBe("unreachable");
+    expect(requestsTo("/remotes/remote")).toHaveLength(2);
+  });
+
+  it("a body trickling past timeout_seconds is a timeout, retried once; within it, a success", async () => {
+    sim.control.addFault({ kind: "trickle", path: "^/version$", latencyMs: 300, chunkBytes: 8, times: 1 });
+    await expect(client({ timeoutSeconds: 1 }).version()).resolves.toMatchObject({ full: "1.1.7" });
+    sim.control.addFault({ kind: "trickle", path: "^/version$", latencyMs: 2500, chunkBytes: 8 });
+    sim.control.resetStats();
+    const t0 = performance.now();
+    const e = await failure(client({ timeoutSeconds: 1 }).version());
+    const elapsed = performance.now() - t0;
+    expect(e.kind).toBe("timeout");
+    expect(requestsTo("/version")).toHaveLength(2);
+    // The headers came at once: only the whole-request deadline catches the trickle.
+    expect(elapsed).toBeGreaterThanOrEqual(2000);
+    expect(elapsed).toBeLessThan(2500 * 2);
+  });
+
   it("refused connections are unreachable", async () => {
     const e = await failure(client({ port: 1 }).version());
     expect(e.kind).toBe("unreachable");
