@@ -71,7 +71,7 @@ export interface GitStore {
   advanceRef(ref: string, newOid: string, expectedOld: string | null): Promise<void>;
   isAncestor(oid: string, ofRef: string): Promise<boolean>;
   log(ref: string, limit?: number): Promise<{ oid: string; message: string; time: Date; author: string; parents: string[] }[]>;
-  history(paths: string[], opts?: { ref?: string; limit?: number }): Promise<{ oid: string; message: string; time: Date; path: string; data: JsonObject | null }[]>;
+  history(paths: string[], opts?: { ref?: string; limit?: number }): Promise<{ oid: string; message: string; time: Date; author: string; path: string; data: JsonObject | null }[]>;
 }
 
 /** A blob's oid from its text: one-shot hashing of the header and text, no buffers (Node ≥ 20.12). */
@@ -582,7 +582,7 @@ export async function openGitStore(dir: string): Promise<GitStore> {
 
     async history(paths, opts = {}) {
       // First-parent walk of `ref`, keeping the commits where one of the paths changed.
-      const out: { oid: string; message: string; time: Date; path: string; data: JsonObject | null }[] = [];
+      const out: { oid: string; message: string; time: Date; author: string; path: string; data: JsonObject | null }[] = [];
       let oid = await resolve(opts.ref ?? "main");
       const limit = opts.limit ?? 50;
       let scanned = 0;
@@ -598,6 +598,7 @@ export async function openGitStore(dir: string): Promise<GitStore> {
               oid,
               message: commit.message.trim(),
               time: new Date(commit.committer.timestamp * 1000),
+              author: commit.author.name,
               path,
               data: mine ? (await store.readBlobs([mine])).get(mine)! : null,
             });
