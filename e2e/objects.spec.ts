@@ -4,6 +4,18 @@ import { adminHeaders, apiCreate, authFile, keepScreenshot, unique } from "./sup
 // Every object type through the UI, NetBox style: create, view, edit, changelog, filter, export,
 // delete and bulk delete, inline validation errors, and roles.
 
+/** The text of the CSV a click on "Export CSV" downloads. */
+async function exportCsv(page: Page): Promise<string> {
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const stream = await (await download).createReadStream();
+  return new Promise<string>((resolve) => {
+    let s = "";
+    stream.on("data", (c: Buffer) => (s += c.toString()));
+    stream.on("end", () => resolve(s));
+  });
+}
+
 const FP = "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99";
 
 interface Row {
@@ -108,14 +120,18 @@ for (const row of ROWS) {
       const name = unique(`e2e-${row.name}`);
       await page.goto(row.list);
       await expect(page.getByRole("heading", { level: 1 })).toHaveText(row.heading);
+      await expect(page).toHaveTitle(`${row.heading} | netbox-pdm`);
       await page.getByRole("link", { name: "+ Add" }).click();
+      await expect(page).toHaveTitle(new RegExp(`^Add a .+ \\| ${row.heading} \\| netbox-pdm$`));
       await row.fill(page, name);
       await page.getByRole("button", { name: "Create" }).click();
       await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+      await expect(page).toHaveTitle(`${name} | ${row.heading} | netbox-pdm`);
       await keepScreenshot(page, `${row.name}-detail`);
       const detailUrl = page.url();
 
       await page.getByRole("link", { name: "Edit" }).click();
+      await expect(page).toHaveTitle(`Edit ${name} | ${row.heading} | netbox-pdm`);
       if (row.name !== "user") {
         await page.getByLabel("Description").fill("edited in e2e");
         await page.getByRole("button", { name: "Save" }).click();
@@ -126,6 +142,7 @@ for (const row of ROWS) {
         await expect(page.locator("main").getByText("editor", { exact: true })).toBeVisible();
       }
       await page.getByRole("link", { name: "Changelog" }).click();
+      await expect(page).toHaveTitle(`${name} – Changelog | ${row.heading} | netbox-pdm`);
       const log = page.getByTestId("changelog");
       await expect(log.getByTestId("change-row")).toHaveCount(2);
       await expect(log).toContainText("create");
@@ -134,14 +151,7 @@ for (const row of ROWS) {
       await page.goto(`${row.list}?q=${encodeURIComponent(name)}`);
       await expect(page.getByTestId("list-count")).toHaveText("Showing 1–1 of 1");
       await keepScreenshot(page, `${row.name}-list`);
-      const download = page.waitForEvent("download");
-      await page.getByRole("link", { name: "Export CSV" }).click();
-      const csv = await (await download).createReadStream();
-      const text = await new Promise<string>((resolve) => {
-        let s = "";
-        csv.on("data", (c: Buffer) => (s += c.toString()));
-        csv.on("end", () => resolve(s));
-      });
+      const text = await exportCsv(page);
       expect(text.split("\r\n")[1]).toContain(name);
       expect(text.trim().split("\r\n")).toHaveLength(2);
       expect(text).not.toContain("e2e-secret-value");
@@ -184,6 +194,55 @@ for (const row of ROWS) {
   });
 }
 
+test.describe("PDM remotes through the UI", () => {
+  test.use({ storageState: authFile("editor") });
+  // Remotes come from sync (no Add form); the API stands in for it here.
+  test("view, filter, export and delete a remote", async ({ page, request }) => {
+    const ep = await apiCreate(request, "/api/plugins/pdm/endpoints/", { name: unique("e2e-rem-pdm"), host: "pdm.e2e.example", token_id: "root@pam!e2e", token_secret: "e2e-secret-value" });
+    const name = unique("e2e-remote");
+    const remote = await apiCreate(request, "/api/plugins/pdm/remotes/", { pdm_endpoint: ep.id, name, remote_type: "pbs", version: "4.0" });
+    await apiCreate(request, "/api/plugins/pdm/remotes/", { pdm_endpoint: ep.id, name: `${name}-other`, remote_type: "pve" });
+    await page.goto(`/plugins/pdm/remotes/?pdm_endpoint_id=${String(ep.id)}&remote_type=pbs`);
+    await expect(page).toHaveTitle("PDM remotes | netbox-pdm");
+    await expect(page.getByTestId("list-count")).toHaveText("Showing 1–1 of 1");
+    const text = await exportCsv(page);
+    const lines = text.trim().split("\r\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(name);
+    expect(text).not.toContain(`${name}-other`);
+    expect(text).not.toContain("e2e-secret-value");
+
+    await page.goto(`/plugins/pdm/remotes/${String(remote.id)}/`);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+    await expect(page).toHaveTitle(`${name} | PDM remotes | netbox-pdm`);
+    await page.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("button", { name: "Confirm delete" }).click();
+    await expect(page).toHaveURL(/\/plugins\/pdm\/remotes\/$/);
+    await page.goto(`/plugins/pdm/remotes/?pdm_endpoint_id=${String(ep.id)}`);
+    await expect(page.getByTestId("list-count")).toHaveText("Showing 1–1 of 1");
+    await expect(page.locator("main")).toContainText(`${name}-other`);
+    expect((await request.get(`/api/plugins/pdm/remotes/${String(remote.id)}/`, { headers: adminHeaders })).status()).toBe(404);
+  });
+});
+
+test.describe("the change log", () => {
+  test.use({ storageState: authFile("editor") });
+  test("exports its filtered list as CSV; a change has a title", async ({ page, request }) => {
+    const site = await apiCreate(request, "/api/dcim/sites/", { name: unique("e2e-log"), slug: unique("e2e-log") });
+    await request.patch(`/api/dcim/sites/${String(site.id)}/`, { headers: adminHeaders, data: { description: "logged" } });
+    await page.goto(`/core/changelog/?changed_object_type=dcim.site&changed_object_id=${String(site.id)}`);
+    await expect(page.getByTestId("list-count")).toHaveText("Showing 1–2 of 2");
+    const lines = (await exportCsv(page)).trim().split("\r\n");
+    expect(lines[0]).toContain("changed_object_type");
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain("update");
+    expect(lines[2]).toContain("create");
+    for (const l of lines.slice(1)) expect(l).toContain(String(site.name));
+    await page.getByRole("link", { name: /UTC$/ }).first().click();
+    await expect(page).toHaveTitle(`${String(site.name)} updated | Change Log | netbox-pdm`);
+  });
+});
+
 test.describe("a viewer", () => {
   test.use({ storageState: authFile("viewer") });
   test("sees no write controls and cannot open add or edit forms", async ({ page, request }) => {
@@ -194,6 +253,12 @@ test.describe("a viewer", () => {
       await page.goto(`${row.list}add/`);
       await expect(page.getByRole("heading", { name: "Permission denied" })).toBeVisible();
     }
+    // A list with rows, but nothing to select and no bulk delete.
+    await page.goto(`/dcim/sites/?q=${encodeURIComponent(String(site.name))}`);
+    await expect(page.getByTestId(`row-${String(site.id)}`)).toBeVisible();
+    await expect(page.getByRole("checkbox")).toHaveCount(0);
+    await expect(page.getByLabel("Select all rows")).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Delete selected" })).toHaveCount(0);
     await page.goto(`/dcim/sites/${site.id}/`);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(String(site.name));
     await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
