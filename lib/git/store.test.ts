@@ -60,6 +60,40 @@ describe("snapshots", () => {
   });
 });
 
+describe("packs", () => {
+  it("write a large snapshot as one pack that git, isomorphic-git and this store all read", async () => {
+    const s = await store();
+    const objects: Record<string, JsonObject> = {};
+    for (let i = 0; i < 700; i++) objects[`pdm-remotes/pdm${i % 7}/r${i}.json`] = remote(i + 1, `r${i}`, { version: `9.0.${i % 13}`, nodes: [{ host: `10.0.${i >> 8}.${i & 255}`, port: 8006, fingerprint: null }] });
+    const first = await seed(s, objects);
+    expect(first.blobsWritten).toBe(700);
+    const packDir = path.join(s.dir, "objects", "pack");
+    expect(fs.readdirSync(packDir).filter((f) => f.endsWith(".pack"))).toHaveLength(1);
+    expect(fs.readdirSync(packDir).some((f) => f.startsWith("tmp_"))).toBe(false);
+    // Every object reads back exactly, through the store and through native git.
+    const back = await s.readSnapshot("main");
+    expect(back.size).toBe(700);
+    for (const [p2, o] of Object.entries(objects)) expect(back.get(p2)).toEqual(o);
+    execFileSync("git", ["--git-dir", s.dir, "fsck", "--strict", "--full"], { stdio: "pipe" });
+    expect(execFileSync("git", ["--git-dir", s.dir, "show", "main:pdm-remotes/pdm3/r10.json"], { encoding: "utf8" })).toBe(serializeObject(objects["pdm-remotes/pdm3/r10.json"]!));
+    // Small changes on top stay loose; diffs and merges mix both.
+    objects["pdm-remotes/pdm3/r10.json"] = { ...objects["pdm-remotes/pdm3/r10.json"]!, version: "9.9.9" };
+    const second = await seed(s, objects);
+    expect(second).toMatchObject({ changed: true, blobsWritten: 1, modified: ["pdm-remotes/pdm3/r10.json"] });
+    const diffs = await diff3(s, { base: first.oid, branch: second.oid, main: first.oid });
+    expect(diffs.map((d) => [d.action, d.changedFields])).toEqual([["update", ["version"]]]);
+    execFileSync("git", ["--git-dir", s.dir, "fsck", "--strict"], { stdio: "pipe" });
+    // A fresh process reads the packs too; so it does after a native `git gc` (deltas included).
+    const again = await openGitStore(s.dir);
+    expect((await again.readSnapshot("main")).get("pdm-remotes/pdm3/r10.json")).toMatchObject({ version: "9.9.9" });
+    execFileSync("git", ["--git-dir", s.dir, "gc", "--aggressive", "--prune=now", "-q"], { stdio: "pipe" });
+    const afterGc = await openGitStore(s.dir);
+    const all = await afterGc.readSnapshot("main");
+    expect(all.size).toBe(700);
+    for (const [p2, o] of Object.entries(objects)) expect(all.get(p2)).toEqual(o);
+  });
+});
+
 describe("three-way diff and merge (SPEC §5 conflict rule)", () => {
   async function scenario(base: Record<string, JsonObject>, branch: Record<string, JsonObject>, main: Record<string, JsonObject>) {
     const s = await store();

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import git from "isomorphic-git";
+import { PackReader, writePack } from "./pack";
 import { assertNoSecrets, objectOid, serializeObject, treeContent, type TreeEntry } from "./objects";
 
 // The Git-backed snapshot store (SPEC §5): a bare repository whose `main` is the inventory's
@@ -173,9 +174,13 @@ export async function openGitStore(dir: string): Promise<GitStore> {
   }
 
   const SLICE = 256;
+  /** From this many new blobs in one snapshot on, they go into a packfile. */
+  const PACK_THRESHOLD = 512;
   const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
 
   /** A loose object's content, or null when it is not loose (packed by a native `git gc`). */
+  const packs = new PackReader(gitdir);
+
   function readLooseSync(oid: string): Buffer | null {
     let raw: Buffer;
     try {
@@ -196,6 +201,8 @@ export async function openGitStore(dir: string): Promise<GitStore> {
   async function readRaw(oid: string): Promise<Buffer> {
     const loose = readLooseSync(oid);
     if (loose) return loose;
+    const packed = packs.read(oid);
+    if (packed) return packed.content;
     const { object } = await git.readObject({ fs, gitdir, oid, format: "content", cache });
     return Buffer.from(object as Uint8Array);
   }
@@ -482,11 +489,14 @@ export async function openGitStore(dir: string): Promise<GitStore> {
         for (const path of (await listTree(oldTree)).keys()) if (!touched.has(path)) await editPath(root, path, null, touched);
       }
       for (const path of opts.remove ?? []) await editPath(root, path, null, touched);
-      // Only new blobs are compressed and written, a few at a time.
+      // Only new blobs are compressed and written: many at once as one pack, a few as loose files.
       const blobs = [...pending];
-      for (let i = 0; i < blobs.length; i += SLICE) {
-        if (i) await yieldLoop();
-        for (const [oid, content] of blobs.slice(i, i + SLICE)) writeLoose("blob", content, oid);
+      if (blobs.length >= PACK_THRESHOLD) writePack(gitdir, "blob", blobs);
+      else {
+        for (let i = 0; i < blobs.length; i += SLICE) {
+          if (i) await yieldLoop();
+          for (const [oid, content] of blobs.slice(i, i + SLICE)) writeLoose("blob", content, oid);
+        }
       }
       const stats = { trees: 0 };
       const treeOid = (await writeEdited(root, stats)) ?? (await emptyTree());
