@@ -90,6 +90,7 @@ describeEachDb("REST API: branches", (get) => {
     expect(badField.status).toBe(400);
     expect(Object.keys(asJson(badField.body))).toEqual(["acknowledge_conflicts"]);
     expect((await api("POST", `${url}merge/`, { token: keys.editor, body: [] })).status).toBe(400);
+    expect((await api("POST", `${url}merge/`, { token: keys.editor, body: "null" })).status).toBe(400);
 
     const refused = await api("POST", `${url}merge/`, { token: keys.editor });
     expect(refused.status).toBe(409);

@@ -347,7 +347,7 @@ export async function branchDiff(ctx: ServiceContext, name: string): Promise<{ b
 /** Merges an open branch later (SPEC §5): conflicts must be acknowledged (= overwrite). */
 export async function mergeOpenBranch(ctx: ServiceContext, name: string, input: unknown): Promise<BranchRecord & { applied?: MergeOutcome["applied"] }> {
   authorize(ctx.actor, "branch.merge");
-  const { acknowledge_conflicts: ack } = parseInput(mergeBranchSchema, input ?? {}) as { acknowledge_conflicts?: boolean };
+  const { acknowledge_conflicts: ack } = parseInput(mergeBranchSchema, input === undefined ? {} : input) as { acknowledge_conflicts?: boolean };
   const b = await loadBranch(ctx.db, name);
   if (b.status !== "open") throw new AppError("bad_request", `Branch ${name} is ${b.status}; only open branches can be merged.`);
   await assertRunFinished(ctx.db, b);
