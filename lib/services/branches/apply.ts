@@ -4,42 +4,23 @@ import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRe
 import type { JsonObject, PlanEntry } from "@/lib/git";
 import { recordChanges, type ChangeInput } from "../changelog/record";
 import type { ServiceContext } from "../context";
-import { pdmEndpointService, pdmEndpointSnapshot } from "../pdm-endpoints";
-import { pdmRemoteSnapshot, toRecord } from "../pdm-remotes";
+import { PDM_ENDPOINT_COLUMNS, pdmEndpointService, pdmEndpointSnapshot } from "../pdm-endpoints";
+import { PDM_REMOTE_COLUMNS, pdmRemoteSnapshot, toRecord } from "../pdm-remotes";
 import { ENDPOINTS_DIR, REMOTES_DIR } from "./snapshot";
 
 // A merge plan (per object: the fields the branch changed) applied to the database, inside the
 // caller's transaction, with change-log entries. Only the fields the branch changed are written,
 // so edits made on main to other fields stay.
 
+// The fields a snapshot holds, as columns (status and last_error are volatile: never in a snapshot).
+const { status: _status, last_error: _lastError, ...SNAPSHOT_REMOTE_COLUMNS } = PDM_REMOTE_COLUMNS;
 const REMOTE_COLUMNS: Record<string, keyof NewPdmRemote> = {
-  pdm_endpoint: "pdmEndpointId",
-  name: "name",
-  remote_type: "remoteType",
-  version: "version",
-  nodes: "nodes",
-  web_url: "webUrl",
-  authid: "authid",
+  ...SNAPSHOT_REMOTE_COLUMNS,
   linked_proxmox_endpoint: "linkedProxmoxEndpointId",
   linked_pbs_server: "linkedPbsServerId",
   link_source: "linkSource",
-  description: "description",
 };
-const ENDPOINT_COLUMNS: Record<string, string> = {
-  name: "name",
-  host: "host",
-  port: "port",
-  token_id: "tokenId",
-  fingerprint: "fingerprint",
-  verify_ssl: "verifySsl",
-  allow_writes: "allowWrites",
-  timeout_seconds: "timeoutSeconds",
-  enabled: "enabled",
-  version: "version",
-  site: "siteId",
-  tenant: "tenantId",
-  description: "description",
-};
+const ENDPOINT_COLUMNS: Record<string, string> = { ...PDM_ENDPOINT_COLUMNS, version: "version" };
 
 function columns(fields: JsonObject, map: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -185,7 +185,8 @@ export function pdmEndpointSnapshot(r: PdmEndpointRecord): Record<string, unknow
   };
 }
 
-const COLUMNS: Record<string, string> = {
+/** API field → column, for the fields a person writes (the sync adds `version`). */
+export const PDM_ENDPOINT_COLUMNS: Record<string, string> = {
   name: "name",
   host: "host",
   port: "port",
@@ -275,7 +276,7 @@ export const pdmEndpointService: CrudService<PdmEndpointRecord> = createCrudServ
   },
   async toValues(_ctx, input) {
     const v: Record<string, unknown> = { lastUpdated: new Date() };
-    for (const [k, col] of Object.entries(COLUMNS)) if (input[k] !== undefined) v[col] = input[k];
+    for (const [k, col] of Object.entries(PDM_ENDPOINT_COLUMNS)) if (input[k] !== undefined) v[col] = input[k];
     if (typeof input.token_secret === "string") v.tokenSecretEncrypted = getSecretBox().encrypt(input.token_secret);
     return v;
   },

@@ -13,6 +13,7 @@ import {
   type RemoteNode,
   type RemoteStatus,
   type RemoteType,
+  type NewPdmRemote,
 } from "@/db/schema";
 import { addFieldError, type FieldErrors } from "@/lib/errors";
 import { zDescription, zFingerprint, zHost, zRefId } from "@/lib/validation/fields";
@@ -166,6 +167,20 @@ function resolveLinks(input: Record<string, unknown>, current: PdmRemoteRecord |
   return { pve, pbs, source };
 }
 
+/** API field → column for a remote's own fields (links are resolved separately). */
+export const PDM_REMOTE_COLUMNS: Record<string, keyof NewPdmRemote & string> = {
+  pdm_endpoint: "pdmEndpointId",
+  name: "name",
+  remote_type: "remoteType",
+  version: "version",
+  nodes: "nodes",
+  web_url: "webUrl",
+  authid: "authid",
+  status: "status",
+  last_error: "lastError",
+  description: "description",
+};
+
 export const pdmRemoteService: CrudService<PdmRemoteRecord> = createCrudService<PdmRemoteRecord>({
   objectType: "netbox_pdm.pdmremote",
   table: pdmRemotes,
@@ -256,20 +271,8 @@ export const pdmRemoteService: CrudService<PdmRemoteRecord> = createCrudService<
     return errors;
   },
   async toValues(_ctx, input, current) {
-    const cols: Record<string, string> = {
-      pdm_endpoint: "pdmEndpointId",
-      name: "name",
-      remote_type: "remoteType",
-      version: "version",
-      nodes: "nodes",
-      web_url: "webUrl",
-      authid: "authid",
-      status: "status",
-      last_error: "lastError",
-      description: "description",
-    };
     const v: Record<string, unknown> = { lastUpdated: new Date() };
-    for (const [k, col] of Object.entries(cols)) if (input[k] !== undefined) v[col] = input[k];
+    for (const [k, col] of Object.entries(PDM_REMOTE_COLUMNS)) if (input[k] !== undefined) v[col] = input[k];
     const links = resolveLinks(input, current);
     v.linkedProxmoxEndpointId = links.pve;
     v.linkedPbsServerId = links.pbs;
