@@ -6,9 +6,10 @@ import { inngest } from "../client";
 import { syncRequested } from "../events";
 
 // The sync workflow (SPEC §4, §4.1, §5): one step per side effect, so a retry resumes where it failed.
-//   start → prepare-git → fetch-endpoint-<id> (in parallel, sharing one request limit) →
-//   without branching: reconcile-endpoint-<id> (the database) → commit-main → finish
-//   with branching:    branch-endpoint-<id> (the run's Git branch) → merge-branch → finish
+//   start → prepare-git → per endpoint, all endpoints in parallel (one shared request limit):
+//     fetch-endpoint-<id> → reconcile-endpoint-<id> (the database), or
+//     fetch-endpoint-<id> → branch-endpoint-<id> (the run's Git branch, with branching)
+//   → commit-main (without branching) or merge-branch (with it) → finish
 // Steps return ids and counts; fetched remotes are staged in the database between steps, which
 // keeps every step's output tiny (Inngest: 4 MB per step, 32 MB per run) even at 10,000 remotes.
 
@@ -41,17 +42,28 @@ export async function syncPdmHandler({ event, step: engine, runId: engineRunId }
     return { runId, status };
   }
   const git = await step.run("prepare-git", async () => prepareGit(await getDb(), runId, start));
+  // Per endpoint: fetch, then reconcile (or commit to the branch) — the endpoints in parallel.
+  // Their fetches share the run's request limit, earlier endpoints first, so each endpoint's
+  // reconcile overlaps the later endpoints' fetches; reconciles themselves take turns (they lock
+  // the run's row) and the Git writes take the Git lock.
   const fetched = await Promise.all(
-    start.endpoints.map((ep) => step.run(`fetch-endpoint-${ep.id}`, async () => fetchEndpoint(await getDb(), runId, ep.id, start.concurrency))),
+    start.endpoints.map(async (ep, order) => {
+      const f = await step.run(`fetch-endpoint-${ep.id}`, async () => fetchEndpoint(await getDb(), runId, ep.id, start.concurrency, order));
+      if (git.branch) {
+        const branch = git.branch;
+        await step.run(`branch-endpoint-${ep.id}`, async () => branchEndpoint(await getDb(), runId, ep, branch));
+      } else {
+        await step.run(`reconcile-endpoint-${ep.id}`, async () => reconcileEndpoint(await getDb(), runId, ep));
+      }
+      return f;
+    }),
   );
   let leftOpen = false;
   if (git.branch) {
     const branch = git.branch;
-    for (const ep of start.endpoints) await step.run(`branch-endpoint-${ep.id}`, async () => branchEndpoint(await getDb(), runId, ep, branch));
     const merged = await step.run("merge-branch", async () => mergeRunBranch(await getDb(), runId, branch, start.onConflict));
     leftOpen = merged.outcome === "left_open";
   } else {
-    for (const ep of start.endpoints) await step.run(`reconcile-endpoint-${ep.id}`, async () => reconcileEndpoint(await getDb(), runId, ep));
     await step.run("commit-main", async () => commitRunToMain(await getDb(), runId));
   }
   const status = await step.run("finish", async () => finishRun(await getDb(), runId, { leftOpen }));

@@ -35,7 +35,8 @@ export interface FetchOutcome {
   error: string | null;
 }
 
-export async function fetchEndpoint(db: Db, runId: number, endpointId: number, concurrency: number): Promise<FetchOutcome> {
+/** `order`: the endpoint's place in the run; earlier endpoints' requests are served first. */
+export async function fetchEndpoint(db: Db, runId: number, endpointId: number, concurrency: number, order = 0): Promise<FetchOutcome> {
   const ctx = runContext(db, runId);
   let conn;
   try {
@@ -55,7 +56,7 @@ export async function fetchEndpoint(db: Db, runId: number, endpointId: number, c
     fingerprint: conn.fingerprint,
     verifySsl: conn.verifySsl,
     timeoutSeconds: conn.timeoutSeconds,
-    limiter: runLimiter(runId, concurrency),
+    limiter: runLimiter(runId, concurrency).withPriority(order),
   });
   if (client.tlsUnverified) log.warn(`sync run #${runId}: PDM endpoint "${conn.name}" is contacted without TLS verification (no fingerprint, verify_ssl off)`);
   let progress = Promise.resolve();
