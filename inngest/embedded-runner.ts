@@ -3,7 +3,6 @@ import { getDb } from "@/db";
 import type { Db } from "@/db/client";
 import { syncRunSteps, syncRuns } from "@/db/schema";
 import { log } from "@/lib/log";
-import { bumpProgress } from "@/lib/services/sync-runs";
 import { createScheduledRunIfDue } from "@/lib/sync/schedule";
 import { failRun } from "@/lib/sync/workflow";
 import { SYNC_RETRIES, syncPdmHandler, type StepTools } from "./functions/sync-pdm";
@@ -155,7 +154,6 @@ export class EmbeddedRunner {
               target: [syncRunSteps.syncRunId, syncRunSteps.stepId],
               set: { status: "running", attempts: attempt, startedAt, finishedAt: null },
             });
-          await bumpProgress(db, runId, {}, stepId).catch(() => {});
           try {
             const output = JSON.parse(JSON.stringify((await fn()) ?? null)) as T;
             await db

@@ -108,7 +108,10 @@ function nestsDeeperThan(value: unknown, max: number): boolean {
  * overflow the stack (a 500).
  */
 export async function readJsonBody(req: Request): Promise<unknown> {
-  const text = await req.text();
+  return parseJsonBody(await req.text());
+}
+
+function parseJsonBody(text: string): unknown {
   if (text.trim() === "") throw new AppError("bad_request", "JSON parse error - the request body is empty.");
   let value: unknown;
   try {
@@ -122,8 +125,8 @@ export async function readJsonBody(req: Request): Promise<unknown> {
 
 /** Like readJsonBody, but an empty body is `{}` (for action endpoints whose fields are all optional). */
 export async function readOptionalJsonBody(req: Request): Promise<unknown> {
-  const text = await req.clone().text();
-  return text.trim() === "" ? {} : readJsonBody(req);
+  const text = await req.text();
+  return text.trim() === "" ? {} : parseJsonBody(text);
 }
 
 /** A positive integer id from the URL, or a 404 (an id that cannot exist is "not found"). */

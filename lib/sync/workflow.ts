@@ -154,12 +154,13 @@ export async function mergeRunBranch(db: Db, runId: number, branch: string, poli
   const ctx = runContext(db, runId);
   // A retry after a crash: the branch row says what already happened.
   const [row] = await db.select().from(branches).where(eq(branches.name, branch));
-  const result: MergeOutcome =
-    !row
-      ? { outcome: "no_changes", conflicts: 0, collisions: 0, applied: { created: 0, updated: 0, deleted: 0 } }
-      : row.status === "merged"
-        ? (await withGitLock(() => recoverMerges(db)), { outcome: "merged", conflicts: row.conflicts.length, collisions: 0, applied: { created: 0, updated: 0, deleted: 0 } })
-        : await mergeBranch(ctx, branch, policy, { deleteIfEmpty: true });
+  const nothing = { created: 0, updated: 0, deleted: 0 };
+  let result: MergeOutcome;
+  if (!row) result = { outcome: "no_changes", conflicts: 0, collisions: 0, applied: nothing };
+  else if (row.status === "merged") {
+    await withGitLock(() => recoverMerges(db));
+    result = { outcome: "merged", conflicts: row.conflicts.length, collisions: 0, applied: nothing };
+  } else result = await mergeBranch(ctx, branch, policy, { deleteIfEmpty: true });
   const text =
     result.outcome === "no_changes"
       ? "no changes"

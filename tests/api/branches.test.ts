@@ -1,28 +1,21 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { pdmRemotes } from "@/db/schema";
-import { EmbeddedRunner } from "@/inngest/embedded-runner";
-import { syncPdmHandler, type StepTools } from "@/inngest/functions/sync-pdm";
-import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { pdmRemoteService } from "@/lib/services/pdm-remotes";
 import { updateSettings } from "@/lib/services/settings";
-import { createSyncRun } from "@/lib/services/sync-runs";
-import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
+import type { RunningSimulator } from "@/sim/server";
 import { setupApi } from "@/tests/api";
-import { ctxFor, describeEachDb, uniq, type TestDb } from "@/tests/db";
+import { ctxFor, describeEachDb, type TestDb } from "@/tests/db";
+import { endpointFor, runSyncSteps, simulatorPool } from "@/tests/sync-kit";
 import { api, asJson, listOf, type Json } from "./client";
 
 // The branch REST API (SPEC §6): list, diff, merge with acknowledgement (409 otherwise), discard.
 
-const sims: RunningSimulator[] = [];
-afterAll(async () => {
-  await Promise.all(sims.map((s) => s.close()));
-});
+const sims = simulatorPool(900, "ab");
 
 describeEachDb("REST API: branches", (get) => {
   let db: TestDb;
   let keys: Awaited<ReturnType<typeof setupApi>>;
-  const runner = new EmbeddedRunner({ backoffMs: 1, scheduleIntervalMs: 0 });
 
   beforeAll(async () => {
     db = get();
@@ -34,32 +27,18 @@ describeEachDb("REST API: branches", (get) => {
 
   /** A sync run whose branch conflicts with an edit made on main while it runs: left open. */
   async function leftOpenBranch(): Promise<{ branch: string; remoteId: number; simVersion: string; sim: RunningSimulator }> {
-    const sim = await startPdmSimulator({ remotes: 4, seed: 900 + sims.length, prefix: `ab${sims.length}`, authFailureDelayMs: 0 });
-    sims.push(sim);
-    const ep = await pdmEndpointService.create(ctxFor(db), { name: uniq("pdm"), host: sim.host, port: sim.port, token_id: sim.tokenId, token_secret: sim.tokenSecret, fingerprint: sim.fingerprint });
+    const sim = await sims.start(4);
+    const ep = await endpointFor(db, sim);
     await updateSettings(ctxFor(db), { branching_enabled: false }, { partial: true });
-    await runSync(ep.id);
+    await runSyncSteps(db, [ep.id]);
     await updateSettings(ctxFor(db), { branching_enabled: true, branch_on_conflict: "abort" }, { partial: true });
     const target = sim.control.remotes()[0]!;
     const [row] = await db.handle.db.select().from(pdmRemotes).where(eq(pdmRemotes.pdmEndpointId, ep.id));
     const remote = (await db.handle.db.select().from(pdmRemotes).where(eq(pdmRemotes.pdmEndpointId, ep.id))).find((r) => r.name === target.id) ?? row!;
-    const simVersion = `9.8.${sims.length}`;
+    const simVersion = `9.8.${sims.count}`;
     sim.control.setVersion(target.id, simVersion);
-    const run = await runSync(ep.id, () => pdmRemoteService.update(ctxFor(db), remote.id, { version: "set by hand" }, { partial: true }));
+    const run = await runSyncSteps(db, [ep.id], { "merge-branch": () => pdmRemoteService.update(ctxFor(db), remote.id, { version: "set by hand" }, { partial: true }) });
     return { branch: `pdm-sync-${run}`, remoteId: remote.id, simVersion, sim };
-  }
-
-  async function runSync(endpoint: number, beforeMerge?: () => Promise<unknown>): Promise<number> {
-    const run = await createSyncRun(ctxFor(db), { endpoints: [endpoint] }, "api");
-    const tools = runner.stepTools(db.handle.db, run.id);
-    const step: StepTools = {
-      run: async (id, fn) => {
-        if (id === "merge-branch" && beforeMerge) await beforeMerge();
-        return tools.run(id, fn);
-      },
-    };
-    await syncPdmHandler({ event: { data: { runId: run.id } }, step, runId: `api-${run.id}` });
-    return run.id;
   }
 
   it("lists branches, serves the diff, refuses an unacknowledged merge with 409 and merges with acknowledgement", async () => {

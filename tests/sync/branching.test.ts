@@ -1,62 +1,38 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { setDatabaseForTests } from "@/db";
 import { branches, pdmRemotes } from "@/db/schema";
 import { getEnv } from "@/env";
-import { EmbeddedRunner } from "@/inngest/embedded-runner";
-import { syncPdmHandler, type StepTools } from "@/inngest/functions/sync-pdm";
 import { branchDiff, commitInventoryToMain, getBranch, listBranches, mergeBranch, mergeOpenBranch, discardBranch, objectHistory, recoverMerges, setMergeFaultForTests } from "@/lib/services/branches";
 import { inventoryObjects, inventoryStore, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { pdmRemoteService } from "@/lib/services/pdm-remotes";
 import { updateSettings } from "@/lib/services/settings";
-import { createSyncRun, getSyncRun } from "@/lib/services/sync-runs";
-import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
-import { ctxFor, describeEachDb, uniq, type TestDb } from "@/tests/db";
+import { getSyncRun } from "@/lib/services/sync-runs";
+import { ctxFor, describeEachDb, type TestDb } from "@/tests/db";
+import { endpointFor, runSyncSteps, simulatorPool } from "@/tests/sync-kit";
 
 // SPEC §5 end to end: sync runs as Git branches, merged or left open, reviewed, merged later.
 
-const sims: RunningSimulator[] = [];
-afterAll(async () => {
-  await Promise.all(sims.map((s) => s.close()));
-});
+const sims = simulatorPool(300, "b");
 
 describeEachDb("branching", (get) => {
   let db: TestDb;
-  const runner = new EmbeddedRunner({ backoffMs: 1, scheduleIntervalMs: 0 });
   beforeAll(() => {
     db = get();
     setDatabaseForTests(db.handle);
   });
 
   async function setup(remotes = 8) {
-    const sim = await startPdmSimulator({ remotes, seed: 300 + sims.length, prefix: `b${sims.length}`, authFailureDelayMs: 0 });
-    sims.push(sim);
-    const ep = await pdmEndpointService.create(ctxFor(db), {
-      name: uniq("pdm"),
-      host: sim.host,
-      port: sim.port,
-      token_id: sim.tokenId,
-      token_secret: sim.tokenSecret,
-      fingerprint: sim.fingerprint,
-    });
-    return { sim, ep };
+    const sim = await sims.start(remotes);
+    return { sim, ep: await endpointFor(db, sim) };
   }
 
   /** Runs a sync; `beforeMerge` runs just before the merge step, like an edit made during the run. */
   async function sync(endpoint: number, beforeMerge?: () => Promise<unknown>) {
-    const run = await createSyncRun(ctxFor(db), { endpoints: [endpoint] }, "api");
-    const tools = runner.stepTools(db.handle.db, run.id);
-    const step: StepTools = {
-      run: async (id, fn) => {
-        if (id === "merge-branch" && beforeMerge) await beforeMerge();
-        return tools.run(id, fn);
-      },
-    };
-    await syncPdmHandler({ event: { data: { runId: run.id } }, step, runId: `test-${run.id}` });
-    return getSyncRun(ctxFor(db), run.id);
+    return getSyncRun(ctxFor(db), await runSyncSteps(db, [endpoint], beforeMerge ? { "merge-branch": beforeMerge } : {}));
   }
 
   const settings = (v: Record<string, unknown>) => updateSettings(ctxFor(db), v, { partial: true });

@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { setDatabaseForTests } from "@/db";
 import { syncPdmHandler } from "@/inngest/functions/sync-pdm";
-import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { createSyncRun, getSyncRun } from "@/lib/services/sync-runs";
-import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
-import { ctxFor, describeEachDb, uniq, type TestDb } from "@/tests/db";
+import { ctxFor, describeEachDb, type TestDb } from "@/tests/db";
+import { endpointFor, simulatorPool } from "@/tests/sync-kit";
 
 // The run page's "current step" comes from the workflow itself, so it is live whichever engine
 // runs the steps (an Inngest server as much as the embedded runner).
 
-const sims: RunningSimulator[] = [];
-afterAll(async () => {
-  await Promise.all(sims.map((s) => s.close()));
-});
+const sims = simulatorPool(55, "pg");
 
 describeEachDb("sync progress", (get) => {
   let db: TestDb;
@@ -22,9 +18,7 @@ describeEachDb("sync progress", (get) => {
   });
 
   it("records each step as the current one while its body runs, and clears it at the end", async () => {
-    const sim = await startPdmSimulator({ remotes: 3, seed: 55 + sims.length, prefix: `pg${sims.length}`, authFailureDelayMs: 0 });
-    sims.push(sim);
-    const ep = await pdmEndpointService.create(ctxFor(db), { name: uniq("pdm"), host: sim.host, port: sim.port, token_id: sim.tokenId, token_secret: sim.tokenSecret, fingerprint: sim.fingerprint });
+    const ep = await endpointFor(db, await sims.start(3));
     const run = await createSyncRun(ctxFor(db), { endpoints: [ep.id] }, "api");
     const seen: [string, string | null][] = [];
     // A bare engine, like Inngest's: it only runs step bodies and memoizes nothing here.

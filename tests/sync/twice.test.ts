@@ -1,22 +1,18 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { setDatabaseForTests } from "@/db";
 import { objectChanges, pdmRemotes } from "@/db/schema";
 import { fetchEndpoint } from "@/lib/sync/fetch";
 import { reconcileEndpoint, startRun } from "@/lib/sync/workflow";
-import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { createSyncRun, getSyncRun } from "@/lib/services/sync-runs";
-import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
-import { ctxFor, describeEachDb, uniq, type TestDb } from "@/tests/db";
+import { ctxFor, describeEachDb, type TestDb } from "@/tests/db";
+import { endpointFor, simulatorPool } from "@/tests/sync-kit";
 
 // An engine may run the same step twice at once (Inngest retries a step it lost track of;
 // @inngest/test replays steps after parallel ones). The reconcile of an endpoint must then apply
 // once: the twin waits on the run's row and returns the outcome the first recorded.
 
-const sims: RunningSimulator[] = [];
-afterAll(async () => {
-  await Promise.all(sims.map((s) => s.close()));
-});
+const sims = simulatorPool(77, "tw");
 
 describeEachDb("a step run twice at once", (get) => {
   let db: TestDb;
@@ -26,9 +22,7 @@ describeEachDb("a step run twice at once", (get) => {
   });
 
   it("reconciles an endpoint exactly once", async () => {
-    const sim = await startPdmSimulator({ remotes: 7, seed: 77 + sims.length, prefix: `tw${sims.length}`, authFailureDelayMs: 0 });
-    sims.push(sim);
-    const ep = await pdmEndpointService.create(ctxFor(db), { name: uniq("pdm"), host: sim.host, port: sim.port, token_id: sim.tokenId, token_secret: sim.tokenSecret, fingerprint: sim.fingerprint });
+    const ep = await endpointFor(db, await sims.start(7));
     const run = await createSyncRun(ctxFor(db), { endpoints: [ep.id] }, "api");
     const start = await startRun(db.handle.db, run.id, null);
     await fetchEndpoint(db.handle.db, run.id, ep.id, start.concurrency);

@@ -1,4 +1,4 @@
-import { and, count, eq, gte, inArray, isNull } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "@/db/client";
 import { BRANCH_STATUSES, branches, objectChanges, syncRuns, TERMINAL_SYNC_RUN_STATUSES, type Branch, type BranchConflictSummary } from "@/db/schema";
@@ -118,19 +118,27 @@ function authorOf(ctx: ServiceContext): Author {
 /** Rolls forward merges the database recorded but main does not contain (a crash in between). */
 export async function recoverMerges(db: Executor): Promise<number> {
   const store = await inventoryStore();
-  const merged = await db.select().from(branches).where(eq(branches.status, "merged"));
-  let fixed = 0;
+  // Newest first: a merge already on main means every earlier one is too (main only moves
+  // forward), so the walk stops there instead of checking the whole history on every call.
+  const merged = await db.select().from(branches).where(eq(branches.status, "merged")).orderBy(desc(branches.mergedAt), desc(branches.id));
+  const pending: Branch[] = [];
   for (const b of merged) {
-    if (!b.mergeOid || (await store.isAncestor(b.mergeOid, "main"))) continue;
+    if (!b.mergeOid) continue;
+    if (await store.isAncestor(b.mergeOid, "main")) break;
+    pending.unshift(b);
+  }
+  let fixed = 0;
+  for (const b of pending) {
+    const mergeOid = b.mergeOid!;
     const main = await store.resolve("main");
-    const [first] = (await store.log(b.mergeOid, 1))[0]?.parents ?? [];
+    const [first] = (await store.log(mergeOid, 1))[0]?.parents ?? [];
     if (first !== main) {
-      log.error(`branch ${b.name}: its merge commit ${b.mergeOid} does not follow main; main left as it is`);
+      log.error(`branch ${b.name}: its merge commit ${mergeOid} does not follow main; main left as it is`);
       continue;
     }
-    await store.advanceRef("main", b.mergeOid, main);
+    await store.advanceRef("main", mergeOid, main);
     fixed++;
-    log.warn(`branch ${b.name}: completed an interrupted merge (main advanced to ${b.mergeOid.slice(0, 10)})`);
+    log.warn(`branch ${b.name}: completed an interrupted merge (main advanced to ${mergeOid.slice(0, 10)})`);
   }
   return fixed;
 }
@@ -145,16 +153,16 @@ export async function commitInventoryToMain(ctx: ServiceContext, why: string): P
   // The commit is authored by whoever made the edits (from the change log since main's tip), not
   // by whoever happens to bring main up to date.
   const tip = (await store.log("main", 1))[0];
-  const editors = tip ? await editorsSince(ctx.db, tip.time) : [];
-  const author: Author = editors.length === 1 ? { name: editors[0]!, email: "netbox-pdm@localhost" } : editors.length ? { name: "netbox-pdm", email: "netbox-pdm@localhost" } : authorOf(ctx);
-  const by = editors.length ? ` (by ${editors.slice(0, 5).join(", ")}${editors.length > 5 ? ", …" : ""})` : "";
   const tipOid = tip?.oid ?? null;
   const changes = await inventoryChanges(ctx.db, inventoryIndex(), tipOid);
-  const message = (c: { added: string[]; modified: string[]; removed: string[] }) => `${why}: ${describeChanges(c)}${by}`;
   if ("put" in changes && !changes.put.size && !changes.remove.length && tipOid) {
     setInventoryIndex({ tip: tipOid, digests: changes.digests, paths: changes.paths });
     return { oid: tipOid, changed: false, summary: "no changes" };
   }
+  const editors = tip ? await editorsSince(ctx.db, tip.time) : [];
+  const author: Author = editors.length === 1 ? { name: editors[0]!, email: "netbox-pdm@localhost" } : editors.length ? { name: "netbox-pdm", email: "netbox-pdm@localhost" } : authorOf(ctx);
+  const by = editors.length ? ` (by ${editors.slice(0, 5).join(", ")}${editors.length > 5 ? ", …" : ""})` : "";
+  const message = (c: { added: string[]; modified: string[]; removed: string[] }) => `${why}: ${describeChanges(c)}${by}`;
   const r = await store.writeSnapshot(
     "full" in changes ? { ref: "main", objects: changes.full, message, author } : { ref: "main", put: changes.put, remove: changes.remove, message, author },
   );
