@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { REFERENCE_FIELDS } from "@/lib/api/serialize";
 import type { ObjectType } from "@/lib/object-types";
 import { uiUrl } from "@/lib/ui/kinds";
 
@@ -7,13 +8,8 @@ import { uiUrl } from "@/lib/ui/kinds";
 
 /** Snapshot fields that hold ids of other objects (SPEC §5 files keep references as ids). */
 export const REF_FIELDS: Record<string, ObjectType> = {
-  pdm_endpoint: "netbox_pdm.pdmendpoint",
-  linked_proxmox_endpoint: "netbox_proxbox.proxmoxendpoint",
-  linked_pbs_server: "netbox_pbs.pbsserver",
-  proxmox_endpoints: "netbox_proxbox.proxmoxendpoint",
-  pbs_servers: "netbox_pbs.pbsserver",
-  site: "dcim.site",
-  tenant: "tenancy.tenant",
+  ...REFERENCE_FIELDS["netbox_pdm.pdmendpoint"],
+  ...REFERENCE_FIELDS["netbox_pdm.pdmremote"],
 };
 
 /** Names of referenced objects, by object type and id (objects deleted since show as #id). */
