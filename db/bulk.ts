@@ -60,7 +60,7 @@ export async function bulkInsert<T extends PgTable>(
   );
   const cols = sql.join(names, sql`, `);
   const out: T["$inferSelect"][] = [];
-  const chunk = opts.chunk ?? 2000;
+  const chunk = opts.chunk ?? 500;
   for (let i = 0; i < rows.length; i += chunk) {
     const payload = rows.slice(i, i + chunk).map((r) => {
       const o: Record<string, unknown> = {};

@@ -8,6 +8,9 @@ import zlib from "node:zlib";
 // one file write instead of two file operations per object. Git, isomorphic-git and `git fsck`
 // read packs natively. Format: gitformat-pack(5).
 
+const SMALL_DEFLATE: zlib.ZlibOptions = { level: 1, windowBits: 12, memLevel: 4 };
+const FAST_DEFLATE: zlib.ZlibOptions = { level: 1 };
+
 const TYPE_CODES = { commit: 1, tree: 2, blob: 3 } as const;
 export type PackObjectType = keyof typeof TYPE_CODES;
 
@@ -40,7 +43,9 @@ export function writePack(gitdir: string, type: PackObjectType, objects: [oid: s
   const entries: { oid: string; offset: number; crc: number }[] = [];
   let offset = head.length;
   for (const [oid, content] of objects) {
-    const entry = Buffer.concat([entryHeader(type, content.length), zlib.deflateSync(content, { level: 1 })]);
+    // As for loose objects: a small window costs less to set up for a small object.
+    const deflated = zlib.deflateSync(content, content.length < 4096 ? SMALL_DEFLATE : FAST_DEFLATE);
+    const entry = Buffer.concat([entryHeader(type, content.length), deflated]);
     entries.push({ oid, offset, crc: zlib.crc32(entry) });
     parts.push(entry);
     packHash.update(entry);

@@ -8,6 +8,16 @@ import { normalizeFingerprint } from "@/lib/validation/fields";
 
 /** Splits a property string at top-level commas, honouring quoted values. */
 export function splitPropertyString(input: string): string[] {
+  // Nothing quoted (the usual case): a plain split.
+  if (!input.includes('"')) {
+    const plain = input.split(",");
+    const out: string[] = [];
+    for (const p of plain) {
+      const t = p.trim();
+      if (t !== "") out.push(t);
+    }
+    return out;
+  }
   const parts: string[] = [];
   let cur = "";
   let quoted = false;

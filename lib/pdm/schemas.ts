@@ -17,8 +17,6 @@ export const remoteSchema = z.looseObject({
   "web-url": z.string().optional(),
 });
 
-export const remoteListSchema = z.array(remoteSchema);
-
 export const remoteVersionSchema = z.looseObject({
   version: z.string(),
   release: z.string().optional(),
@@ -29,10 +27,11 @@ export type PdmVersion = z.infer<typeof versionSchema>;
 export type PdmRemoteRaw = z.infer<typeof remoteSchema>;
 
 /** A zod failure as "where: what" for the malformed-response message. */
-export function describeIssue(err: z.ZodError): string {
+export function describeIssue(err: z.ZodError, prefix: PropertyKey[] = []): string {
   const issue = err.issues[0];
   if (!issue) return "unexpected shape";
-  const where = issue.path.length ? `data.${issue.path.join(".")}` : "data";
+  const at = [...prefix, ...issue.path];
+  const where = at.length ? `data.${at.map(String).join(".")}` : "data";
   if (issue.code === "invalid_type") return `${where} is not ${article(issue.expected)}`;
   return `${where}: ${issue.message}`;
 }

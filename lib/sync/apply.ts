@@ -5,6 +5,7 @@ import { recordChanges, type ChangeInput } from "@/lib/services/changelog/record
 import type { ServiceContext } from "@/lib/services/context";
 import { pdmEndpointService, pdmEndpointSnapshot } from "@/lib/services/pdm-endpoints";
 import { pdmRemoteSnapshot, toRecord } from "@/lib/services/pdm-remotes";
+import { slicer } from "@/lib/util/time-slice";
 import type { ReconcilePlan, RemoteState } from "./reconcile";
 
 // Applies one endpoint's reconcile plan to the database. The caller runs it inside one
@@ -76,8 +77,11 @@ export async function applyRemotePlan(ctx: ServiceContext, endpointId: number, p
       lastUpdated: now,
     }));
     const created = await bulkInsert(ctx.db, pdmRemotes, rows);
-    for (const row of created)
+    const slice = slicer();
+    for (const row of created) {
       changes.push({ action: "create", objectType: "netbox_pdm.pdmremote", objectId: row.id, repr: row.name, pre: null, post: snapshotRow(row) });
+      await slice();
+    }
   }
 
   // Seen and unchanged: only the volatile fields move, without change-log entries (SPEC §4).

@@ -69,11 +69,11 @@ describe("linking (SPEC §3)", () => {
 });
 
 describe("reconcile (SPEC §4 step 4)", () => {
-  it("creates, updates, deletes, leaves unchanged", () => {
+  it("creates, updates, deletes, leaves unchanged", async () => {
     const keep = row("keep");
     const bump = row("bump");
     const gone = row("gone", { nodes: [{ host: "gone", port: null, fingerprint: null }] });
-    const plan = reconcileRemotes(
+    const plan = await reconcileRemotes(
       [keep, bump, gone],
       [fetched(keep), fetched(bump, { version: "9.0.2" }), { name: "new", type: "pbs", nodes: [], authid: "a", webUrl: null, version: "4.0", error: null }],
       ctx(),
@@ -85,34 +85,34 @@ describe("reconcile (SPEC §4 step 4)", () => {
     expect(plan.deletes.map((d) => d.id)).toEqual([gone.id]);
   });
 
-  it("a remote gone while another with the same node fingerprints appears is a rename (same id)", () => {
+  it("a remote gone while another with the same node fingerprints appears is a rename (same id)", async () => {
     const old = row("pve-old");
-    const plan = reconcileRemotes([old], [{ ...fetched(old), name: "pve-new" }], ctx());
+    const plan = await reconcileRemotes([old], [{ ...fetched(old), name: "pve-new" }], ctx());
     expect(plan.creates).toEqual([]);
     expect(plan.deletes).toEqual([]);
     expect(plan.updates).toEqual([expect.objectContaining({ id: old.id, renamedFrom: "pve-old", changes: { name: "pve-new" } })]);
   });
 
-  it("no rename without fingerprints, or when ambiguous", () => {
+  it("no rename without fingerprints, or when ambiguous", async () => {
     const bare = row("bare", { nodes: [{ host: "h", port: null, fingerprint: null }] });
-    const p1 = reconcileRemotes([bare], [{ ...fetched(bare), name: "bare2" }], ctx());
+    const p1 = await reconcileRemotes([bare], [{ ...fetched(bare), name: "bare2" }], ctx());
     expect(p1.creates).toHaveLength(1);
     expect(p1.deletes).toHaveLength(1);
     const a = row("twin-a", { nodes: [{ host: "x", port: null, fingerprint: fp(99) }] });
     const b = row("twin-b", { nodes: [{ host: "y", port: null, fingerprint: fp(99) }] });
-    const p2 = reconcileRemotes([a, b], [{ ...fetched(a), name: "twin-c" }], ctx());
+    const p2 = await reconcileRemotes([a, b], [{ ...fetched(a), name: "twin-c" }], ctx());
     expect(p2.creates).toHaveLength(1);
     expect(p2.deletes).toHaveLength(2);
   });
 
-  it("an unreachable remote keeps its version and records the error; it is not deleted", () => {
+  it("an unreachable remote keeps its version and records the error; it is not deleted", async () => {
     const r = row("flaky", { version: "8.4.1" });
-    const plan = reconcileRemotes([r], [fetched(r, { version: null, error: "connection failed: timed out" })], ctx());
+    const plan = await reconcileRemotes([r], [fetched(r, { version: null, error: "connection failed: timed out" })], ctx());
     expect(plan.deletes).toEqual([]);
     expect(plan.updates[0]!.changes).toEqual({ status: "unreachable", lastError: "connection failed: timed out" });
   });
 
-  it("links automatically, never touches manual links, records ambiguity", () => {
+  it("links automatically, never touches manual links, records ambiguity", async () => {
     const pveTargets: LinkTarget[] = [
       { id: 10, host: "a.example.net", port: 8006, fingerprint: null },
       { id: 11, host: "b.example.net", port: 8006, fingerprint: null },
@@ -121,15 +121,15 @@ describe("reconcile (SPEC §4 step 4)", () => {
     const auto = row("auto", { nodes: [{ host: "a.example.net", port: 8006, fingerprint: null }] });
     const manual = row("manual", { nodes: [{ host: "a.example.net", port: 8006, fingerprint: null }], linkSource: "manual", linkedProxmoxEndpointId: 12 });
     const amb = row("amb", { nodes: [{ host: "b.example.net", port: null, fingerprint: null }] });
-    const plan = reconcileRemotes([auto, manual, amb], [fetched(auto), fetched(manual), fetched(amb)], ctx(pveTargets));
+    const plan = await reconcileRemotes([auto, manual, amb], [fetched(auto), fetched(manual), fetched(amb)], ctx(pveTargets));
     expect(plan.updates.find((u) => u.id === auto.id)!.changes).toEqual({ linkedProxmoxEndpointId: 10, linkSource: "auto" });
     expect(plan.unchanged.find((u) => u.id === manual.id)).toBeDefined();
     expect(plan.unchanged.find((u) => u.id === amb.id)!.linkCandidates).toEqual([11, 12]);
   });
 
-  it("is idempotent: applying the plan's state and reconciling again changes nothing", () => {
+  it("is idempotent: applying the plan's state and reconciling again changes nothing", async () => {
     const r = row("stable", { linkSource: "auto", linkedProxmoxEndpointId: 10, nodes: [{ host: "a.example.net", port: 8006, fingerprint: null }] });
-    const plan = reconcileRemotes([r], [fetched(r)], ctx([{ id: 10, host: "a.example.net", port: 8006, fingerprint: null }]));
+    const plan = await reconcileRemotes([r], [fetched(r)], ctx([{ id: 10, host: "a.example.net", port: 8006, fingerprint: null }]));
     expect(plan.updates).toEqual([]);
     expect(plan.creates).toEqual([]);
     expect(plan.deletes).toEqual([]);

@@ -1,4 +1,5 @@
 import type { LinkSource, PdmRemote, RemoteNode, RemoteStatus, RemoteType } from "@/db/schema";
+import { slicer } from "@/lib/util/time-slice";
 import type { LinkIndex } from "./linking";
 
 // SPEC §4 step 4 as a pure function: what a sync would change for one endpoint's remotes, given
@@ -131,7 +132,9 @@ export function stateOf(r: PdmRemote): RemoteState {
   };
 }
 
-export function reconcileRemotes(existing: PdmRemote[], fetched: FetchedRemote[], links: LinkContext): ReconcilePlan {
+/** Async only to give the event loop turns on big endpoints (see lib/util/time-slice). */
+export async function reconcileRemotes(existing: PdmRemote[], fetched: FetchedRemote[], links: LinkContext): Promise<ReconcilePlan> {
+  const slice = slicer();
   const plan: ReconcilePlan = { creates: [], updates: [], deletes: [], unchanged: [] };
   const byName = new Map(existing.map((r) => [r.name, r]));
   const fetchedNames = new Set(fetched.map((f) => f.name));
@@ -158,6 +161,7 @@ export function reconcileRemotes(existing: PdmRemote[], fetched: FetchedRemote[]
   }
 
   for (const [f, prev] of matched) {
+    await slice();
     const desired = desiredState(f, prev, links);
     const { linkCandidates, ...state } = desired;
     if (!prev) {
