@@ -142,6 +142,10 @@ export const pdmRemotes = pgTable(
     // The list page and the API filter by type within an endpoint, ordered by name.
     index("pdm_remotes_type_endpoint_name_idx").on(t.remoteType, t.pdmEndpointId, t.name),
     index("pdm_remotes_name_idx").on(t.name),
+    // A list filtered by type in the default order (name, then id) reads its page straight off
+    // this index; through pdm_remotes_name_idx it would first skip every remote of the other type
+    // that sorts earlier (all "pbs-…" before "pve-…").
+    index("pdm_remotes_type_name_idx").on(t.remoteType, t.name, t.id),
     // Counting a type's remotes (every filtered list page) as an index-only scan.
     index("pdm_remotes_type_idx").on(t.remoteType),
     index("pdm_remotes_linked_proxmox_idx").on(t.linkedProxmoxEndpointId),

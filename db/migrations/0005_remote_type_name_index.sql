@@ -1,0 +1,1 @@
+CREATE INDEX "pdm_remotes_type_name_idx" ON "pdm_remotes" USING btree ("remote_type","name","id");
