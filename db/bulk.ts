@@ -78,3 +78,12 @@ export async function bulkInsert<T extends PgTable>(
   }
   return out;
 }
+
+/**
+ * `select * from <table> [where …]` as TS-keyed rows through rowMapper: drizzle's select without
+ * its per-field checks, for reads of thousands of rows (the sync, the inventory snapshot).
+ */
+export async function selectAll<T extends PgTable>(db: Executor, table: T, where?: SQL): Promise<T["$inferSelect"][]> {
+  const raw = rowsOf<Record<string, unknown>>(await db.execute(sql`select * from ${table}${where ? sql` where ${where}` : sql``}`));
+  return raw.map(rowMapper(table));
+}

@@ -1,6 +1,5 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { rowMapper, rowsOf } from "@/db/bulk";
-import { slicer } from "@/lib/util/time-slice";
+import { and, eq, inArray } from "drizzle-orm";
+import { selectAll } from "@/db/bulk";
 import type { Db, Executor } from "@/db/client";
 import {
   pbsServers,
@@ -13,7 +12,6 @@ import {
   syncRunFetches,
   syncRuns,
   TERMINAL_SYNC_RUN_STATUSES,
-  type PdmRemote,
   type SyncRunEndpointResult,
   type SyncRunStatus,
 } from "@/db/schema";
@@ -119,7 +117,7 @@ export async function branchEndpoint(db: Db, runId: number, endpoint: { id: numb
   const staged = await readStagedFetch(db, runId, endpoint.id);
   const now = new Date();
   if (!staged || !staged.ok) return reconcileEndpoint(db, runId, endpoint); // failure handling is the same
-  const rows = await remotesOfEndpoint(db, endpoint.id);
+  const rows = await selectAll(db, pdmRemotes, eq(pdmRemotes.pdmEndpointId, endpoint.id));
   const plan = await reconcileRemotes(rows, staged.remotes, await linkContextFor(db, endpoint.id));
   const snap = await endpointSnapshot(db, endpoint.id);
   if (!snap) throw new Error(`PDM endpoint ${endpoint.id} vanished during the run`);
@@ -187,22 +185,6 @@ export interface StagedFetch {
   remotes: FetchedRemote[];
 }
 
-/**
- * An endpoint's remotes as drizzle rows, mapped without drizzle's per-field checks (30+ ms of one
- * uninterrupted turn per 1,000 rows, which would stall the other endpoints' fetches) and in slices.
- */
-async function remotesOfEndpoint(db: Executor, endpointId: number): Promise<PdmRemote[]> {
-  const raw = rowsOf<Record<string, unknown>>(await db.execute(sql`select * from ${pdmRemotes} where ${pdmRemotes.pdmEndpointId} = ${endpointId}`));
-  const map = rowMapper(pdmRemotes);
-  const slice = slicer();
-  const out: PdmRemote[] = [];
-  for (const r of raw) {
-    out.push(map(r));
-    await slice();
-  }
-  return out;
-}
-
 export async function stageFetch(db: Executor, runId: number, endpointId: number, staged: StagedFetch): Promise<void> {
   const values = { ok: staged.ok, error: staged.error, pdmVersion: staged.pdmVersion, remotes: staged.remotes, fetchedAt: new Date() };
   await db
@@ -256,7 +238,7 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
       await applyEndpointOutcome(ctx, endpoint.id, { ok: false, error }, now);
       res = { id: endpoint.id, name: endpoint.name, outcome: "failed", created: 0, updated: 0, deleted: 0, unchanged: 0, error };
     } else {
-      const rows = await remotesOfEndpoint(tx, endpoint.id);
+      const rows = await selectAll(tx, pdmRemotes, eq(pdmRemotes.pdmEndpointId, endpoint.id));
       const plan = await reconcileRemotes(rows, staged.remotes, await linkContextFor(tx, endpoint.id));
       const counts = await applyRemotePlan(ctx, endpoint.id, plan, now);
       await applyEndpointOutcome(ctx, endpoint.id, { ok: true, version: staged.pdmVersion ?? "" }, now);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { eq, inArray, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
+import { selectAll } from "@/db/bulk";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type PdmEndpoint, type PdmRemote } from "@/db/schema";
 import { getEnv } from "@/env";
 import { openGitStore, pathSegment, type GitStore, type JsonObject, type SnapshotResult } from "@/lib/git";
@@ -70,7 +71,7 @@ async function declared(db: Executor, endpointIds?: number[]) {
 
 /** The whole inventory as it is in the database, as files. */
 export async function inventoryObjects(db: Executor, paths?: Map<string, string>): Promise<Map<string, JsonObject>> {
-  const [endpoints, remotes, decl] = await Promise.all([db.select().from(pdmEndpoints), db.select().from(pdmRemotes), declared(db)]);
+  const [endpoints, remotes, decl] = await Promise.all([db.select().from(pdmEndpoints), selectAll(db, pdmRemotes), declared(db)]);
   const names = new Map(endpoints.map((e) => [e.id, e.name]));
   const out = new Map<string, JsonObject>();
   for (const e of endpoints) {
@@ -156,7 +157,7 @@ export async function inventoryChanges(
   const put = new Map<string, JsonObject>();
   const ids = moved.map((k) => Number(k.slice(2)));
   if (ids.length) {
-    const rows = await db.select().from(pdmRemotes).where(inArray(pdmRemotes.id, ids));
+    const rows = await selectAll(db, pdmRemotes, inArray(pdmRemotes.id, ids));
     const endpoints = new Map((await db.select({ id: pdmEndpoints.id, name: pdmEndpoints.name }).from(pdmEndpoints)).map((e) => [e.id, e.name]));
     for (const r of rows) {
       const at = remotePath(endpoints.get(r.pdmEndpointId) ?? `#${r.pdmEndpointId}`, r.name);
