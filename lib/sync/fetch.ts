@@ -1,7 +1,8 @@
 import type { Db } from "@/db/client";
 import { isAppError } from "@/lib/errors";
 import { log } from "@/lib/log";
-import { createPdmClient, createRequestLimiter, isPdmError, type RequestLimiter } from "@/lib/pdm";
+import { isPdmError } from "@/lib/pdm";
+import { pumpedPdmClient, releasePumpLimiter } from "@/lib/pdm/pump";
 import { getPdmEndpointConnection } from "@/lib/services/pdm-endpoints";
 import { bumpProgress } from "@/lib/services/sync-runs";
 import type { FetchedRemote } from "./reconcile";
@@ -11,21 +12,11 @@ import { runContext, stageFetch } from "./workflow";
 // within the run's shared request limit. The result is staged in the database; the step returns
 // only counts. PDM failures are the endpoint's outcome, never thrown for the engine to retry.
 
-const g = globalThis as typeof globalThis & { __netboxPdmRunLimiters?: Map<number, RequestLimiter> };
-
-/** One limiter per run, shared by its parallel fetch steps (they run in this process). */
-function runLimiter(runId: number, concurrency: number): RequestLimiter {
-  const limiters = (g.__netboxPdmRunLimiters ??= new Map());
-  let l = limiters.get(runId);
-  if (!l || l.limit !== concurrency) {
-    l = createRequestLimiter(concurrency);
-    limiters.set(runId, l);
-  }
-  return l;
-}
+/** The run's requests share one limiter on the pump thread (its parallel fetch steps run in this process). */
+const runLimiterKey = (runId: number) => `sync-run-${runId}`;
 
 export function releaseRunLimiter(runId: number): void {
-  g.__netboxPdmRunLimiters?.delete(runId);
+  releasePumpLimiter(runLimiterKey(runId));
 }
 
 export interface FetchOutcome {
@@ -48,16 +39,20 @@ export async function fetchEndpoint(db: Db, runId: number, endpointId: number, c
     }
     throw err;
   }
-  const client = createPdmClient({
-    host: conn.host,
-    port: conn.port,
-    tokenId: conn.tokenId,
-    tokenSecret: conn.tokenSecret,
-    fingerprint: conn.fingerprint,
-    verifySsl: conn.verifySsl,
-    timeoutSeconds: conn.timeoutSeconds,
-    limiter: runLimiter(runId, concurrency).withPriority(order),
-  });
+  // On the request pump's thread (lib/pdm/pump.ts): the fetch pipe stays full while this thread
+  // reconciles other endpoints.
+  const client = pumpedPdmClient(
+    {
+      host: conn.host,
+      port: conn.port,
+      tokenId: conn.tokenId,
+      tokenSecret: conn.tokenSecret,
+      fingerprint: conn.fingerprint,
+      verifySsl: conn.verifySsl,
+      timeoutSeconds: conn.timeoutSeconds,
+    },
+    { key: runLimiterKey(runId), limit: concurrency, priority: order },
+  );
   if (client.tlsUnverified) log.warn(`sync run #${runId}: PDM endpoint "${conn.name}" is contacted without TLS verification (no fingerprint, verify_ssl off)`);
   let progress = Promise.resolve();
   try {
@@ -74,8 +69,8 @@ export async function fetchEndpoint(db: Db, runId: number, endpointId: number, c
     };
     const versions = await client.remoteVersions(
       list.map((r) => r.name),
-      () => {
-        pending++;
+      (n) => {
+        pending += n;
         if (pending >= 200 || Date.now() - lastFlush > 500) flush();
       },
     );
