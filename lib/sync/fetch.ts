@@ -3,7 +3,7 @@ import { isAppError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { isPdmError } from "@/lib/pdm";
 import { pumpedPdmClient, releasePumpLimiter } from "@/lib/pdm/pump";
-import { getPdmEndpointConnection } from "@/lib/services/pdm-endpoints";
+import { getPdmEndpointConnection, pdmClientOptions } from "@/lib/services/pdm-endpoints";
 import { bumpProgress } from "@/lib/services/sync-runs";
 import type { FetchedRemote } from "./reconcile";
 import { runContext, stageFetch } from "./workflow";
@@ -41,18 +41,7 @@ export async function fetchEndpoint(db: Db, runId: number, endpointId: number, c
   }
   // On the request pump's thread (lib/pdm/pump.ts): the fetch pipe stays full while this thread
   // reconciles other endpoints.
-  const client = pumpedPdmClient(
-    {
-      host: conn.host,
-      port: conn.port,
-      tokenId: conn.tokenId,
-      tokenSecret: conn.tokenSecret,
-      fingerprint: conn.fingerprint,
-      verifySsl: conn.verifySsl,
-      timeoutSeconds: conn.timeoutSeconds,
-    },
-    { key: runLimiterKey(runId), limit: concurrency, priority: order },
-  );
+  const client = pumpedPdmClient(pdmClientOptions(conn), { key: runLimiterKey(runId), limit: concurrency, priority: order });
   if (client.tlsUnverified) log.warn(`sync run #${runId}: PDM endpoint "${conn.name}" is contacted without TLS verification (no fingerprint, verify_ssl off)`);
   let progress = Promise.resolve();
   try {

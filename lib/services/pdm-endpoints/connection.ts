@@ -2,7 +2,7 @@ import { isAppError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { createPdmClient } from "@/lib/pdm";
 import type { ServiceContext } from "../context";
-import { getPdmEndpointConnection } from ".";
+import { getPdmEndpointConnection, pdmClientOptions } from ".";
 
 /** The answer of "Test connection" (SPEC §6: POST …/endpoints/{id}/test/). */
 export interface ConnectionTestResult {
@@ -29,16 +29,7 @@ export async function testPdmEndpointConnection(ctx: ServiceContext, id: number)
       return { reachable: false, version: null, fingerprint: null, fingerprint_matches: null, latency_ms: null, error: err.message, error_kind: "secret_unreadable" };
     throw err;
   }
-  const client = createPdmClient({
-    host: conn.host,
-    port: conn.port,
-    tokenId: conn.tokenId,
-    tokenSecret: conn.tokenSecret,
-    fingerprint: conn.fingerprint,
-    verifySsl: conn.verifySsl,
-    timeoutSeconds: conn.timeoutSeconds,
-    retries: 0,
-  });
+  const client = createPdmClient({ ...pdmClientOptions(conn), retries: 0 });
   try {
     if (client.tlsUnverified) log.warn(`PDM endpoint "${conn.name}": TLS verification is off (no fingerprint, verify_ssl false)`);
     const probe = await client.probe();

@@ -12,6 +12,7 @@ import {
   tenants,
 } from "@/db/schema";
 import { authorize } from "@/lib/auth/permissions";
+import type { PdmClientOptions } from "@/lib/pdm";
 import { getSecretBox } from "@/lib/crypto/secrets";
 import { NotFoundError, type FieldErrors } from "@/lib/errors";
 import { zDescription, zFingerprint, zHost, zName, zPort, zRefId, zTokenId } from "@/lib/validation/fields";
@@ -329,6 +330,12 @@ export interface PdmEndpointConnection {
   verifySsl: boolean;
   timeoutSeconds: number;
   enabled: boolean;
+}
+
+/** What a PDM client needs of a connection (lib/pdm's options, without the limiter). */
+export function pdmClientOptions(conn: PdmEndpointConnection): Omit<PdmClientOptions, "limiter"> {
+  const { host, port, tokenId, tokenSecret, fingerprint, verifySsl, timeoutSeconds } = conn;
+  return { host, port, tokenId, tokenSecret, fingerprint, verifySsl, timeoutSeconds };
 }
 
 export async function getPdmEndpointConnection(ctx: ServiceContext, id: number): Promise<PdmEndpointConnection> {
