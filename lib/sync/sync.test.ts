@@ -13,6 +13,7 @@ import { createSyncRun, getSyncRun } from "@/lib/services/sync-runs";
 import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
 import type { SimRemote } from "@/sim/data";
 import { ctxFor, describeEachDb, uniq, type TestDb } from "@/tests/db";
+import { endpointFor as endpointForSim } from "@/tests/sync-kit";
 
 // The sync workflow end to end against the PDM simulator (SPEC §3, §4), through the embedded runner
 // and through @inngest/test, on PGlite and PostgreSQL.
@@ -37,18 +38,8 @@ describeEachDb("sync", (get) => {
     setDatabaseForTests(db.handle);
   });
 
-  async function endpointFor(sim: RunningSimulator, extra: Record<string, unknown> = {}) {
-    return pdmEndpointService.create(ctxFor(db), {
-      name: uniq("pdm"),
-      host: sim.host,
-      port: sim.port,
-      token_id: sim.tokenId,
-      token_secret: sim.tokenSecret,
-      fingerprint: sim.fingerprint,
-      timeout_seconds: 2,
-      ...extra,
-    });
-  }
+  // A short timeout: the fault cases below wait for it.
+  const endpointFor = (sim: RunningSimulator, extra: Record<string, unknown> = {}) => endpointForSim(db, sim, { timeout_seconds: 2, ...extra });
 
   async function remotesOf(endpointId: number) {
     return db.handle.db.select().from(pdmRemotes).where(eq(pdmRemotes.pdmEndpointId, endpointId)).orderBy(pdmRemotes.name);
