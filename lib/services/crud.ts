@@ -1,8 +1,9 @@
 import { and, count, eq, getTableColumns, inArray, ne, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { z } from "zod";
-import { rowMapper, rowsOf } from "@/db/bulk";
+import { rowMapper } from "@/db/bulk";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/prepared";
 import { authorize, type Permission } from "@/lib/auth/permissions";
 import { AppError, NotFoundError, ValidationError, addFieldError, type FieldErrors } from "@/lib/errors";
 import { OBJECT_TYPES, type ObjectType } from "@/lib/object-types";
@@ -327,10 +328,9 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
         Object.values(getTableColumns(def.table)).map((c) => sql.identifier(c.name)),
         sql`, `,
       );
-      const raw = rowsOf<Record<string, unknown>>(
-        await ctx.db.execute(
-          sql`select ${cols}, (select count(*) from ${def.table} where ${cond}) as "__total" from ${def.table} where ${cond} order by ${sql.join(buildOrderBy(def.list, input.ordering), sql`, `)} limit ${limit} offset ${offset}`,
-        ),
+      const raw = await queryRows<Record<string, unknown>>(
+        ctx.db,
+        sql`select ${cols}, (select count(*) from ${def.table} where ${cond}) as "__total" from ${def.table} where ${cond} order by ${sql.join(buildOrderBy(def.list, input.ordering), sql`, `)} limit ${limit} offset ${offset}`,
       );
       const total = raw.length
         ? Number(raw[0]!.__total)
