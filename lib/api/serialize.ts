@@ -1,6 +1,7 @@
 import type { ObjectType } from "@/lib/object-types";
 import { OBJECT_TYPES } from "@/lib/object-types";
 import type { Page } from "@/lib/services/list";
+import { isoString } from "@/lib/util/iso-date";
 
 // Records → NetBox JSON: `id`, `url`, `display` first; nested references get their `url`;
 // dates as ISO strings, made here: a Date left to JSON.stringify costs it its fast path (a 50-row
@@ -40,8 +41,6 @@ function withUrl(baseUrl: string, type: ObjectType, ref: unknown): unknown {
   return out;
 }
 
-/** What JSON.stringify makes of a Date (null when invalid). */
-const isoOrNull = (d: Date): string | null => (Number.isNaN(d.getTime()) ? null : d.toISOString());
 
 export function serializeRecord(type: ObjectType, rec: { id: number | string; display: string }, baseUrl: string): Record<string, unknown> {
   const refs = REFERENCE_FIELDS[type] ?? {};
@@ -52,7 +51,7 @@ export function serializeRecord(type: ObjectType, rec: { id: number | string; di
     const v = src[k];
     const refType = refs[k];
     if (refType) out[k] = Array.isArray(v) ? v.map((x) => withUrl(baseUrl, refType, x)) : withUrl(baseUrl, refType, v);
-    else out[k] = v instanceof Date ? isoOrNull(v) : v;
+    else out[k] = v instanceof Date ? isoString(v) : v;
   }
   return out;
 }
