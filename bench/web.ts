@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import { sql } from "drizzle-orm";
@@ -95,7 +96,10 @@ export const webBench: BenchModule = {
     try {
       await seed(pg.url);
       const env = { ...process.env, NEXT_DIST_DIR: ".next-bench", NEXT_TELEMETRY_DISABLED: "1" };
+      // next build adds its dist directory's types to tsconfig.json: put the file back as it was.
+      const tsconfig = fs.readFileSync(path.join(root, "tsconfig.json"), "utf8");
       const build = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], { cwd: root, env, stdio: "ignore" });
+      fs.writeFileSync(path.join(root, "tsconfig.json"), tsconfig);
       if (build.status !== 0) throw new Error("next build failed");
       server = spawn(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(PORT), "-H", "127.0.0.1"], {
         cwd: root,
@@ -117,13 +121,23 @@ export const webBench: BenchModule = {
       const apiTimes = await timeGets(apiUrl, auth, 50, 200);
       await autocannon({ url: apiUrl, connections: 16, duration: 5, headers: auth }); // JIT warm-up under load
       const cannon = await autocannon({ url: apiUrl, connections: 16, duration: 10, headers: auth });
+      // The same load with a cache-busting `_` parameter (ignored as a filter): every request is a
+      // list-cache miss and reads, hydrates and serializes the page afresh.
+      let n = 0;
+      const cold = await autocannon({
+        url: apiUrl,
+        connections: 16,
+        duration: 10,
+        headers: auth,
+        requests: [{ setupRequest: (r: autocannon.Request) => ({ ...r, path: `/api/plugins/pdm/remotes/?limit=50&remote_type=pve&_=${++n}` }) }],
+      });
       const cookie = await signIn();
       const pageTimes = await timeGets(`${BASE}/plugins/pdm/remotes/`, { cookie }, 5, 30);
-      const errors = cannon.errors + cannon.timeouts + cannon.non2xx;
+      const errors = cannon.errors + cannon.timeouts + cannon.non2xx + cold.errors + cold.timeouts + cold.non2xx;
       const results: BenchResult[] = [
         { group: this.group, name: "GET /api/plugins/pdm/remotes/?limit=50&remote_type=pve, 10,000 remotes (median)", value: median(apiTimes), unit: "ms", target: 20, kind: "max", note: "200 sequential requests on next start" },
-        { group: this.group, name: "same, 16 concurrent connections for 10 s (autocannon)", value: cannon.requests.average, unit: "req/s", target: 300, kind: "min", note: `${errors} errors / non-2xx` },
-        { group: this.group, name: "errors under that load", value: errors, unit: "count", target: 0, kind: "max" },
+        { group: this.group, name: "same, 16 concurrent connections for 10 s (autocannon)", value: cannon.requests.average, unit: "req/s", target: 300, kind: "min", note: `repeats served by the snapshot-checked list cache; every request a cache miss (&_=n): ${cold.requests.average.toFixed(1)} req/s` },
+        { group: this.group, name: "errors under that load (both runs)", value: errors, unit: "count", target: 0, kind: "max" },
         { group: this.group, name: "remotes list page with 10,000 remotes: server response (median)", value: median(pageTimes), unit: "ms", target: 250, kind: "max", note: "signed-in HTML, 30 requests" },
       ];
       return results;

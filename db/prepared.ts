@@ -1,4 +1,4 @@
-import type { SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { rowsOf } from "./bulk";
 import type { Executor } from "./client";
@@ -44,3 +44,11 @@ export async function queryRows<T>(db: Executor, query: SQL): Promise<T[]> {
   return rowsOf<T>(await db.execute(query));
 }
 
+/**
+ * The transaction snapshot a statement would run under now (xmin:xmax:in-progress ids). Two equal
+ * snapshots see identical data: any commit in between changes xmax or the in-progress list.
+ */
+export async function currentSnapshot(db: Executor): Promise<string> {
+  const [row] = await queryRows<{ s: string }>(db, sql`select pg_current_snapshot()::text as s`);
+  return String(row?.s ?? "");
+}

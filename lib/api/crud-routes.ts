@@ -3,7 +3,8 @@ import type { ObjectType } from "@/lib/object-types";
 import type { BaseRecord, CrudService } from "@/lib/services/crud";
 import { listInputFromSearchParams } from "@/lib/services/list";
 import { apiRoute, idParam, readJsonBody } from "./handler";
-import { jsonResponse } from "./responses";
+import { cachedListBody, listCacheKey } from "./list-cache";
+import { jsonBytes, jsonBytesResponse, jsonResponse } from "./responses";
 import { writableBody } from "./write-body";
 import { isBrief, paginated, serializeBrief, serializeRecord } from "./serialize";
 
@@ -21,10 +22,13 @@ export function crudRoutes<R extends BaseRecord>(type: ObjectType, service: Crud
     list: {
       /** GET …/ – the NetBox list envelope, filters, q, ordering, brief. */
       GET: apiRoute(read, async ({ req, ctx, baseUrl }) => {
-        const params = req.nextUrl.searchParams;
-        const page = await service.list(ctx, listInputFromSearchParams(params));
-        const brief = isBrief(params);
-        return jsonResponse(paginated(page, req.url, baseUrl, (r) => (brief ? serializeBrief(type, r, baseUrl) : one(r, baseUrl))));
+        const body = await cachedListBody(ctx, listCacheKey(ctx, type, req.url, baseUrl), async () => {
+          const params = req.nextUrl.searchParams;
+          const page = await service.list(ctx, listInputFromSearchParams(params));
+          const brief = isBrief(params);
+          return { body: jsonBytes(paginated(page, req.url, baseUrl, (r) => (brief ? serializeBrief(type, r, baseUrl) : one(r, baseUrl)))), snapshot: page.snapshot };
+        });
+        return jsonBytesResponse(body);
       }),
       /** POST …/ – create; 201 with the object. */
       POST: apiRoute(write, async ({ req, ctx, baseUrl }) => jsonResponse(one(await service.create(ctx, await body(req)), baseUrl), 201)),

@@ -15,8 +15,17 @@ export function apiHeaders(requestId?: string): Record<string, string> {
 
 export function jsonResponse(data: unknown, status = 200, requestId?: string, extra: Record<string, string> = {}): Response {
   if (status === 204) return new Response(null, { status, headers: { ...apiHeaders(requestId), ...extra } });
-  // Encoded once, with its length: the server then writes headers and body together, unchunked.
-  const body = Buffer.from(JSON.stringify(data), "utf8");
+  return jsonBytesResponse(jsonBytes(data), status, requestId, extra);
+}
+
+/** A JSON value encoded once, as the response body. */
+export function jsonBytes(data: unknown): Buffer<ArrayBuffer> {
+  return Buffer.from(JSON.stringify(data), "utf8");
+}
+
+/** A response whose JSON body is already encoded (the Response copies it: the buffer may be reused). */
+export function jsonBytesResponse(body: Buffer<ArrayBuffer>, status = 200, requestId?: string, extra: Record<string, string> = {}): Response {
+  // With its length, the server writes headers and body together, unchunked.
   return new Response(body, {
     status,
     headers: { "Content-Type": "application/json", "Content-Length": String(body.length), ...apiHeaders(requestId), ...extra },

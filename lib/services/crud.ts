@@ -330,7 +330,7 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
       );
       const raw = await queryRows<Record<string, unknown>>(
         ctx.db,
-        sql`select ${cols}, (select count(*) from ${def.table} where ${cond}) as "__total" from ${def.table} where ${cond} order by ${sql.join(buildOrderBy(def.list, input.ordering), sql`, `)} limit ${limit} offset ${offset}`,
+        sql`select ${cols}, (select count(*) from ${def.table} where ${cond}) as "__total", pg_current_snapshot()::text as "__snapshot" from ${def.table} where ${cond} order by ${sql.join(buildOrderBy(def.list, input.ordering), sql`, `)} limit ${limit} offset ${offset}`,
       );
       const total = raw.length
         ? Number(raw[0]!.__total)
@@ -338,7 +338,8 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
           ? 0
           : Number((await ctx.db.select({ n: count() }).from(def.table).where(where))[0]?.n ?? 0);
       const map = rowMapper(def.table);
-      return { count: total, limit, offset, results: await def.hydrate(ctx.db, raw.map(map)) };
+      const snapshot = raw.length ? String(raw[0]!.__snapshot) : undefined;
+      return { count: total, limit, offset, results: await def.hydrate(ctx.db, raw.map(map)), snapshot };
     },
 
     async get(ctx, id) {
