@@ -63,6 +63,12 @@ export interface GitStore {
   createBranch(name: string, from: string): Promise<string>;
   deleteBranch(name: string): Promise<void>;
   listBranches(): Promise<string[]>;
+  /**
+   * Serializes, hashes and writes the blobs of objects a coming snapshot will hold, so that
+   * snapshot only builds trees (a cache warm-up: an object that changes before it is simply
+   * computed again). Returns how many blobs were written.
+   */
+  prestage(objects: Map<string, JsonObject>): Promise<number>;
   /** Paths → blob oids of a commit (subtrees equal between commits can be skipped by callers). */
   listFiles(refOrOid: string): Promise<Map<string, string>>;
   readBlobs(oids: string[]): Promise<Map<string, JsonObject>>;
@@ -467,9 +473,44 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     return { oid, text };
   }
 
+  // Blobs this process wrote ahead of a snapshot (prestage): that snapshot need not write them
+  // again. Kept for PRESTAGED_TTL_MS only, so a blob an operator's `git gc --prune=now` removed
+  // while no commit referenced it is never assumed present for long.
+  const prestaged = new Map<string, number>();
+  const PRESTAGED_TTL_MS = 10 * 60_000;
+  const isPrestaged = (oid: string) => {
+    const until = prestaged.get(oid);
+    return until !== undefined && until > Date.now();
+  };
+
+  async function writeBlobs(blobs: [string, Buffer][]): Promise<void> {
+    if (blobs.length >= PACK_THRESHOLD) writePack(gitdir, "blob", blobs);
+    else {
+      for (let i = 0; i < blobs.length; i += SLICE) {
+        if (i) await yieldLoop();
+        for (const [oid, content] of blobs.slice(i, i + SLICE)) writeLoose("blob", content, oid);
+      }
+    }
+  }
+
   const store: GitStore = {
     dir,
     resolve,
+
+    async prestage(objects) {
+      const fresh = new Map<string, Buffer>();
+      let n = 0;
+      for (const [path, obj] of objects) {
+        if (++n % SLICE === 0) await yieldLoop();
+        const blob = blobOf(path, obj);
+        if (blob.text !== null && !isPrestaged(blob.oid)) fresh.set(blob.oid, Buffer.from(blob.text, "utf8"));
+      }
+      await writeBlobs([...fresh]);
+      if (prestaged.size + fresh.size > BLOB_MEMO_PATHS) prestaged.clear();
+      const until = Date.now() + PRESTAGED_TTL_MS;
+      for (const oid of fresh.keys()) prestaged.set(oid, until);
+      return fresh.size;
+    },
 
     async writeSnapshot(opts) {
       const head = await resolve(opts.ref);
@@ -482,7 +523,8 @@ export async function openGitStore(dir: string): Promise<GitStore> {
         const blob = blobOf(path, obj);
         const parts = path.split("/");
         if (needsLoad(root, parts)) await loadFor(root, parts);
-        if (editLoaded(root, parts, path, blob.oid, touched) !== blob.oid) pending.set(blob.oid, Buffer.from(blob.text ?? serializeObject(obj), "utf8"));
+        const changed = editLoaded(root, parts, path, blob.oid, touched) !== blob.oid;
+        if (changed && !isPrestaged(blob.oid)) pending.set(blob.oid, Buffer.from(blob.text ?? serializeObject(obj), "utf8"));
       }
       // A full snapshot is the old tree with every object put and every other file removed.
       if (opts.objects) {
@@ -490,14 +532,7 @@ export async function openGitStore(dir: string): Promise<GitStore> {
       }
       for (const path of opts.remove ?? []) await editPath(root, path, null, touched);
       // Only new blobs are compressed and written: many at once as one pack, a few as loose files.
-      const blobs = [...pending];
-      if (blobs.length >= PACK_THRESHOLD) writePack(gitdir, "blob", blobs);
-      else {
-        for (let i = 0; i < blobs.length; i += SLICE) {
-          if (i) await yieldLoop();
-          for (const [oid, content] of blobs.slice(i, i + SLICE)) writeLoose("blob", content, oid);
-        }
-      }
+      await writeBlobs([...pending]);
       const stats = { trees: 0 };
       const treeOid = (await writeEdited(root, stats)) ?? (await emptyTree());
       const parents = [...(head ? [head] : []), ...(opts.parents ?? [])];

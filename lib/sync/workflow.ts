@@ -28,7 +28,7 @@ import {
 } from "@/lib/services/sync-runs";
 import type { JsonObject } from "@/lib/git";
 import { commitInventoryToMain, commitToBranch, createRunBranch, mergeBranch, recoverMerges, type MergeOutcome } from "@/lib/services/branches";
-import { endpointSnapshot, remoteDir, remoteObject, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
+import { endpointSnapshot, prestageEndpointRemotes, remoteDir, remoteObject, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
 import { applyEndpointOutcome, applyRemotePlan, applyVolatile } from "./apply";
 import { releaseRunLimiter } from "./fetch";
 import { LinkIndex } from "./linking";
@@ -248,6 +248,10 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
     return { res, fresh: true };
   });
   if (result.fresh) await bumpProgress(db, runId, { endpointsDone: 1 });
+  // The run ends with one commit of the whole inventory; its new blobs are made now, while other
+  // endpoints are still fetching, not all at the end. Only a warm-up: a failure here costs nothing.
+  if (result.fresh && result.res.created + result.res.updated > 0)
+    await prestageEndpointRemotes(db, endpoint.id).catch((err: unknown) => log.debug(`sync run #${runId}: prestaging endpoint ${endpoint.id} failed: ${err instanceof Error ? err.message : String(err)}`));
   return result.res;
 }
 

@@ -214,6 +214,20 @@ export async function withGitLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Warms the next snapshot of main with one endpoint's remotes as the database holds them now
+ * (right after a sync reconciled it, while other endpoints are still being fetched): their blobs
+ * are serialized, hashed and written here, so the run's final commit only builds trees. A cache
+ * warm-up in this process only; whatever changes before that commit is computed again then.
+ */
+export async function prestageEndpointRemotes(db: Executor, endpointId: number): Promise<number> {
+  const [e] = await db.select({ name: pdmEndpoints.name }).from(pdmEndpoints).where(eq(pdmEndpoints.id, endpointId));
+  if (!e) return 0;
+  const rows = await selectAll(db, pdmRemotes, eq(pdmRemotes.pdmEndpointId, endpointId));
+  const objects = new Map(rows.map((r) => [remotePath(e.name, r.name), remoteObject(r)]));
+  return withGitLock(async () => (await inventoryStore()).prestage(objects));
+}
+
 /** "2 remotes created (a, b), 1 endpoint updated (pdm1)" from a snapshot's changed paths. */
 export function describeChanges(r: Pick<SnapshotResult, "added" | "modified" | "removed">): string {
   const part = (paths: string[], verb: string) => {
