@@ -11,6 +11,51 @@ import zlib from "node:zlib";
 const SMALL_DEFLATE: zlib.ZlibOptions = { level: 1, windowBits: 12, memLevel: 4 };
 const FAST_DEFLATE: zlib.ZlibOptions = { level: 1 };
 
+// Pack entries are deflated, or, with `stored`, zlib streams of stored (uncompressed) blocks (what
+// git writes with core.compression=0): setting up a deflate stream per small object costs ~50 us,
+// which a sync prestaging 1,000 blobs per endpoint while other endpoints are still fetching cannot
+// spare. Such packs are about three times larger; `git gc` compresses them whenever wanted.
+
+const STORED_BLOCK_MAX = 0xffff;
+const ADLER_MOD = 65521;
+/** Bytes adler32 can sum before its 32-bit sums must be reduced (zlib's NMAX). */
+const ADLER_NMAX = 5552;
+
+function adler32(buf: Buffer): number {
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < buf.length; ) {
+    const end = Math.min(i + ADLER_NMAX, buf.length);
+    for (; i < end; i++) {
+      a += buf[i]!;
+      b += a;
+    }
+    a %= ADLER_MOD;
+    b %= ADLER_MOD;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/** `content` as a zlib stream (RFC 1950) of stored deflate blocks (RFC 1951 §3.2.4). */
+export function storedZlib(content: Buffer): Buffer {
+  const blocks = Math.max(1, Math.ceil(content.length / STORED_BLOCK_MAX));
+  const out = Buffer.allocUnsafe(2 + blocks * 5 + content.length + 4);
+  out[0] = 0x78; // deflate, 32 KiB window
+  out[1] = 0x01; // no dictionary, fastest; (0x78 << 8 | 0x01) % 31 === 0
+  let o = 2;
+  for (let i = 0, k = 0; k < blocks; k++) {
+    const len = Math.min(STORED_BLOCK_MAX, content.length - i);
+    out[o] = k === blocks - 1 ? 1 : 0; // BFINAL, BTYPE 00
+    out.writeUInt16LE(len, o + 1);
+    out.writeUInt16LE(~len & 0xffff, o + 3);
+    content.copy(out, o + 5, i, i + len);
+    o += 5 + len;
+    i += len;
+  }
+  out.writeUInt32BE(adler32(content), o);
+  return out;
+}
+
 const TYPE_CODES = { commit: 1, tree: 2, blob: 3 } as const;
 export type PackObjectType = keyof typeof TYPE_CODES;
 
@@ -31,7 +76,7 @@ function entryHeader(type: PackObjectType, size: number): Buffer {
  * Writes `objects` (oid → content, all of one type) as `objects/pack/pack-<sha>.{pack,idx}`. The
  * index appears last (by rename), so readers never see a pack without it.
  */
-export function writePack(gitdir: string, type: PackObjectType, objects: [oid: string, content: Buffer][]): string {
+export function writePack(gitdir: string, type: PackObjectType, objects: [oid: string, content: Buffer][], opts: { stored?: boolean } = {}): string {
   const dir = path.join(gitdir, "objects", "pack");
   fs.mkdirSync(dir, { recursive: true });
   const head = Buffer.alloc(12);
@@ -44,8 +89,8 @@ export function writePack(gitdir: string, type: PackObjectType, objects: [oid: s
   let offset = head.length;
   for (const [oid, content] of objects) {
     // As for loose objects: a small window costs less to set up for a small object.
-    const deflated = zlib.deflateSync(content, content.length < 4096 ? SMALL_DEFLATE : FAST_DEFLATE);
-    const entry = Buffer.concat([entryHeader(type, content.length), deflated]);
+    const zlibbed = opts.stored ? storedZlib(content) : zlib.deflateSync(content, content.length < 4096 ? SMALL_DEFLATE : FAST_DEFLATE);
+    const entry = Buffer.concat([entryHeader(type, content.length), zlibbed]);
     entries.push({ oid, offset, crc: zlib.crc32(entry) });
     parts.push(entry);
     packHash.update(entry);

@@ -63,20 +63,21 @@ describe("snapshots", () => {
 describe("prestaged blobs", () => {
   it("are written ahead, not again by the snapshot, which equals one made without them", async () => {
     const objects: Record<string, JsonObject> = {};
-    for (let i = 0; i < 600; i++) objects[`pdm-remotes/pdm${i % 3}/r${i}.json`] = remote(i + 1, `r${i}`, { version: `9.0.${i % 7}` });
+    for (let i = 0; i < 900; i++) objects[`pdm-remotes/pdm${i % 3}/r${i}.json`] = remote(i + 1, `r${i}`, { version: `9.0.${i % 7}` });
     const plain = await store();
     const reference = await seed(plain, objects);
 
     const s = await store();
-    // Two endpoints' remotes ahead of the commit; one object then changes before it.
+    // Two endpoints' remotes ahead of the commit (one uncompressed pack); one object then changes.
     const ahead = new Map(Object.entries(objects).filter(([k]) => !k.startsWith("pdm-remotes/pdm2/")));
-    expect(await s.prestage(ahead)).toBe(400);
+    expect(await s.prestage(ahead)).toBe(600);
+    expect(fs.readdirSync(path.join(s.dir, "objects", "pack")).filter((f) => f.endsWith(".pack"))).toHaveLength(1);
     expect(await s.prestage(ahead)).toBe(0); // nothing new the second time
     const changed = { ...objects, "pdm-remotes/pdm0/r0.json": { ...objects["pdm-remotes/pdm0/r0.json"]!, version: "9.9.9" } };
     const snap = await seed(s, changed);
-    expect(snap.blobsWritten).toBe(201); // pdm2's 200 and the changed one
+    expect(snap.blobsWritten).toBe(301); // pdm2's 300 and the changed one
     const back = await s.readSnapshot("main");
-    expect(back.size).toBe(600);
+    expect(back.size).toBe(900);
     for (const [k, o] of Object.entries(changed)) expect(back.get(k)).toEqual(o);
     // Without the change the tree is exactly the plain store's.
     const same = await seed(s, objects);

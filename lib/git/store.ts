@@ -483,8 +483,8 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     return until !== undefined && until > Date.now();
   };
 
-  async function writeBlobs(blobs: [string, Buffer][]): Promise<void> {
-    if (blobs.length >= PACK_THRESHOLD) writePack(gitdir, "blob", blobs);
+  async function writeBlobs(blobs: [string, Buffer][], opts: { stored?: boolean } = {}): Promise<void> {
+    if (blobs.length >= PACK_THRESHOLD) writePack(gitdir, "blob", blobs, opts);
     else {
       for (let i = 0; i < blobs.length; i += SLICE) {
         if (i) await yieldLoop();
@@ -505,7 +505,8 @@ export async function openGitStore(dir: string): Promise<GitStore> {
         const blob = blobOf(path, obj);
         if (blob.text !== null && !isPrestaged(blob.oid)) fresh.set(blob.oid, Buffer.from(blob.text, "utf8"));
       }
-      await writeBlobs([...fresh]);
+      // Uncompressed: prestaging runs beside a sync's fetch and must stay cheap (lib/git/pack.ts).
+      await writeBlobs([...fresh], { stored: true });
       if (prestaged.size + fresh.size > BLOB_MEMO_PATHS) prestaged.clear();
       const until = Date.now() + PRESTAGED_TTL_MS;
       for (const oid of fresh.keys()) prestaged.set(oid, until);
