@@ -28,6 +28,13 @@ const config = [
   // Imports flow one way (house style rule 1): lib/ and db/ never reach up into the app or the UI.
   // (Tests may exercise any layer.)
   { files: ["lib/**", "db/**"], ignores: ["**/*.test.ts"], rules: layerRule("lib/ and db/ must not import app/, components/ or inngest functions.") },
+  // Handlers and Inngest functions are adapters (rule 2): the database handle comes through
+  // lib/services (app-db.ts, lib/auth/session.ts), never from db/ itself.
+  {
+    files: ["app/**", "inngest/functions/**"],
+    ignores: ["**/*.test.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [{ name: "@/db", message: "Get the database through lib/services (app-db.ts) or lib/auth/session.ts." }] }] },
+  },
 ];
 
 export default config;

@@ -1,5 +1,5 @@
 import { cron } from "inngest";
-import { getDb } from "@/db";
+import { appDatabase } from "@/lib/services/app-db";
 import { createScheduledRunIfDue } from "@/lib/sync/schedule";
 import { inngest } from "../client";
 import { syncRequested } from "../events";
@@ -10,7 +10,7 @@ export const scheduleSync = inngest.createFunction(
   { id: "schedule-sync", name: "Start scheduled PDM syncs", triggers: [cron("TZ=UTC * * * * *")], retries: 1 },
   async ({ step }) => {
     const run = await step.run("create-scheduled-run", async () => {
-      const r = await createScheduledRunIfDue(await getDb());
+      const r = await createScheduledRunIfDue(await appDatabase());
       return r ? { id: r.id } : null;
     });
     if (run) await step.sendEvent("request-sync", syncRequested.create({ runId: run.id }));

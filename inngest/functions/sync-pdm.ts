@@ -1,4 +1,4 @@
-import { getDb } from "@/db";
+import { appDatabase } from "@/lib/services/app-db";
 import { bumpProgress } from "@/lib/services/sync-runs";
 import { fetchEndpoint } from "@/lib/sync/fetch";
 import { branchEndpoint, commitRunToMain, failRun, finishRun, mergeRunBranch, prepareGit, reconcileEndpoint, startRun } from "@/lib/sync/workflow";
@@ -31,29 +31,29 @@ export async function syncPdmHandler({ event, step: engine, runId: engineRunId }
   const step: StepTools = {
     run: (id, fn) =>
       engine.run(id, async () => {
-        await bumpProgress(await getDb(), runId, {}, id);
+        await bumpProgress(await appDatabase(), runId, {}, id);
         return fn();
       }),
   };
-  const start = await step.run("start", async () => startRun(await getDb(), runId, engineRunId));
+  const start = await step.run("start", async () => startRun(await appDatabase(), runId, engineRunId));
   if (start.terminal) return { runId, status: "already-finished" };
   if (start.skipped) {
-    const status = await step.run("finish", async () => finishRun(await getDb(), runId, { skipped: true }));
+    const status = await step.run("finish", async () => finishRun(await appDatabase(), runId, { skipped: true }));
     return { runId, status };
   }
-  const git = await step.run("prepare-git", async () => prepareGit(await getDb(), runId, start));
+  const git = await step.run("prepare-git", async () => prepareGit(await appDatabase(), runId, start));
   // Per endpoint: fetch, then reconcile (or commit to the branch) — the endpoints in parallel.
   // Their fetches share the run's request limit, earlier endpoints first, so each endpoint's
   // reconcile overlaps the later endpoints' fetches; reconciles themselves take turns (they lock
   // the run's row) and the Git writes take the Git lock.
   const fetched = await Promise.all(
     start.endpoints.map(async (ep, order) => {
-      const f = await step.run(`fetch-endpoint-${ep.id}`, async () => fetchEndpoint(await getDb(), runId, ep.id, start.concurrency, order));
+      const f = await step.run(`fetch-endpoint-${ep.id}`, async () => fetchEndpoint(await appDatabase(), runId, ep.id, start.concurrency, order));
       if (git.branch) {
         const branch = git.branch;
-        await step.run(`branch-endpoint-${ep.id}`, async () => branchEndpoint(await getDb(), runId, ep, branch));
+        await step.run(`branch-endpoint-${ep.id}`, async () => branchEndpoint(await appDatabase(), runId, ep, branch));
       } else {
-        await step.run(`reconcile-endpoint-${ep.id}`, async () => reconcileEndpoint(await getDb(), runId, ep));
+        await step.run(`reconcile-endpoint-${ep.id}`, async () => reconcileEndpoint(await appDatabase(), runId, ep));
       }
       return f;
     }),
@@ -61,12 +61,12 @@ export async function syncPdmHandler({ event, step: engine, runId: engineRunId }
   let leftOpen = false;
   if (git.branch) {
     const branch = git.branch;
-    const merged = await step.run("merge-branch", async () => mergeRunBranch(await getDb(), runId, branch, start.onConflict));
+    const merged = await step.run("merge-branch", async () => mergeRunBranch(await appDatabase(), runId, branch, start.onConflict));
     leftOpen = merged.outcome === "left_open";
   } else {
-    await step.run("commit-main", async () => commitRunToMain(await getDb(), runId));
+    await step.run("commit-main", async () => commitRunToMain(await appDatabase(), runId));
   }
-  const status = await step.run("finish", async () => finishRun(await getDb(), runId, { leftOpen }));
+  const status = await step.run("finish", async () => finishRun(await appDatabase(), runId, { leftOpen }));
   return { runId, status, remotesFetched: fetched.reduce((n, f) => n + f.remotes, 0), endpoints: start.endpoints.length };
 }
 
@@ -83,7 +83,7 @@ export const syncPdm = inngest.createFunction(
     retries: SYNC_RETRIES,
     onFailure: async ({ event, error }) => {
       const runId = (event.data.event.data as { runId?: number }).runId;
-      if (runId) await failRun(await getDb(), runId, `The sync workflow failed: ${error.message}`);
+      if (runId) await failRun(await appDatabase(), runId, `The sync workflow failed: ${error.message}`);
     },
   },
   async ({ event, step, runId }) => syncPdmHandler({ event, step: step as unknown as StepTools, runId }),

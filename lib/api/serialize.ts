@@ -41,7 +41,6 @@ function withUrl(baseUrl: string, type: ObjectType, ref: unknown): unknown {
   return out;
 }
 
-
 export function serializeRecord(type: ObjectType, rec: { id: number | string; display: string }, baseUrl: string): Record<string, unknown> {
   const refs = REFERENCE_FIELDS[type] ?? {};
   const src = rec as Record<string, unknown>;

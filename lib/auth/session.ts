@@ -31,6 +31,12 @@ export async function actionContext(permission: Permission): Promise<ServiceCont
   return createContext(await getDb(), actor);
 }
 
+/** For route handlers outside the API: the signed-in person's context, or null without a session. */
+export async function sessionContext(): Promise<ServiceContext | null> {
+  const actor = await getSessionActor();
+  return actor ? createContext(await getDb(), actor) : null;
+}
+
 /** For server components: a read context (the layout already required a session). */
 export async function pageContext(): Promise<ServiceContext> {
   const actor = await requirePageActor();

@@ -1,22 +1,16 @@
-import { getDbHandle, getMigrationState } from "@/db";
 import { workflowEngineMode } from "@/env";
 import { jsonResponse } from "@/lib/api/responses";
+import { databaseStatus } from "@/lib/services/app-db";
 import { APP_NAME, APP_VERSION } from "@/lib/version";
 
 // GET /api/status/ – no authentication (SPEC §6): app, database and workflow-engine state.
 export async function GET() {
   try {
-    const handle = await getDbHandle();
-    const migrations = await getMigrationState();
+    const database = await databaseStatus();
     return jsonResponse({
       app: { name: APP_NAME, version: APP_VERSION },
       "netbox-pdm-version": APP_VERSION,
-      database: {
-        kind: handle.kind,
-        location: handle.location,
-        migrations: { applied: migrations.applied, available: migrations.available, pending: migrations.pending, latest: migrations.latest },
-        ok: migrations.pending === 0,
-      },
+      database,
       workflow_engine: { mode: workflowEngineMode() },
     });
   } catch (err) {

@@ -2,11 +2,10 @@ import { SERVICES } from "@/app/(app)/object-services";
 import { CHANGE_CSV } from "@/components/objects/changelog";
 import { CONFIGS } from "@/components/objects/registry";
 import { TOKEN_CSV } from "@/components/objects/token/config";
-import { getSessionActor } from "@/lib/auth/session";
-import { getDb } from "@/db";
+import { sessionContext } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
 import { listObjectChanges } from "@/lib/services/changelog/queries";
-import { createContext, type ServiceContext } from "@/lib/services/context";
+import type { ServiceContext } from "@/lib/services/context";
 import type { BaseRecord } from "@/lib/services/crud";
 import type { ListInput, Page } from "@/lib/services/list";
 import { listTokens } from "@/lib/services/tokens";
@@ -45,9 +44,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ kind: st
   const { kind } = await params;
   const source = Object.prototype.hasOwnProperty.call(SOURCES, kind) ? SOURCES[kind] : undefined;
   if (!source) return new Response("Unknown list.", { status: 404 });
-  const actor = await getSessionActor();
-  if (!actor) return new Response("Sign in first.", { status: 401 });
-  const ctx = createContext(await getDb(), actor);
+  const ctx = await sessionContext();
+  if (!ctx) return new Response("Sign in first.", { status: 401 });
   const state = parseListState(Object.fromEntries([...new URL(req.url).searchParams.keys()].map((k) => [k, new URL(req.url).searchParams.getAll(k)])));
   const rows: BaseRecord[] = [];
   try {
