@@ -1,7 +1,7 @@
 import { createPdmClient, createRequestLimiter } from "@/lib/pdm";
 import { spawnSimulator } from "@/sim/process";
 import type { BenchModule, BenchResult } from "./types";
-import { median } from "./util";
+import { median, simLatencyNote } from "./util";
 
 // Issue #4 numbers, against the simulator in a process of its own (as PDM would be).
 
@@ -44,7 +44,7 @@ export const pdmBench: BenchModule = {
           unit: "ms",
           target: 1.2 * ideal,
           kind: "max",
-          note: `ideal ${ideal.toFixed(0)} ms; ${(wall / ideal).toFixed(2)}× ideal; simulator peak in flight ${stats.peakInFlight}`,
+          note: `ideal ${ideal.toFixed(0)} ms; ${(wall / ideal).toFixed(2)}× ideal; simulator peak in flight ${stats.peakInFlight}; ${simLatencyNote([stats], 5)}`,
         },
         { group: this.group, name: "TLS connections opened by the client (whole run, warm-up included)", value: connectionsBefore + stats.connections, unit: "count", target: concurrency, kind: "max" },
         { group: this.group, name: "client process memory (peak RSS)", value: peakRss / 1e6, unit: "MB", target: 200, kind: "max" },

@@ -9,6 +9,14 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** How the simulator kept its latency: each answer's mean delay past it, and how many came early. */
+export function simLatencyNote(stats: { latency: { answers: number; lateMs: number; early: number } }[], latencyMs: number): string {
+  const answers = stats.reduce((n, s) => n + s.latency.answers, 0);
+  const late = stats.reduce((n, s) => n + s.latency.lateMs, 0);
+  const early = stats.reduce((n, s) => n + s.latency.early, 0);
+  return `simulator answered ${latencyMs} ms + ${(answers ? late / answers : 0).toFixed(2)} ms on average, ${early} early`;
+}
+
 export function adminDatabaseUrl(): string {
   return process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 }

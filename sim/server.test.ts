@@ -175,6 +175,30 @@ describe("PDM simulator", () => {
       await slow.close();
     }
   });
+
+  it("never answers before its configured latency (Node's own timers fire up to ~2 ms early)", async () => {
+    const slow = await startPdmSimulator({ remotes: 20, seed: 5, latencyMs: 7, authFailureDelayMs: 0 });
+    try {
+      const headers = { authorization: `PDMAPIToken=${slow.tokenId}:${slow.tokenSecret}` };
+      const ids = data<{ id: string }[]>(await timed(`${slow.url}/api2/json/remotes/remote`, headers)).map((r) => r.id);
+      slow.control.resetStats();
+      // Four at a time, as a client's pool would send them: the answers' deadlines overlap.
+      const times: number[] = [];
+      await Promise.all(
+        [0, 1, 2, 3].map(async (w) => {
+          for (let i = w; i < 40; i += 4) times.push((await timed(`${slow.url}/api2/json/remotes/remote/${ids[i % ids.length]}/version`, headers)).ms);
+        }),
+      );
+      expect(times).toHaveLength(40);
+      expect(Math.min(...times)).toBeGreaterThanOrEqual(7);
+      const { latency } = slow.stats();
+      expect(latency.answers).toBe(40);
+      expect(latency.early).toBe(0);
+      expect(latency.lateMs).toBeGreaterThanOrEqual(0);
+    } finally {
+      await slow.close();
+    }
+  });
 });
 
 const JSON_TYPE = "application/json;charset=UTF-8";

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import net, { type AddressInfo, type Socket } from "node:net";
 import selfsigned from "selfsigned";
 import { anyPrivilegeBelow, parseAcl, parseToken, privilegesOn, tokenActive, type SimAclEntry, type SimToken } from "./acl";
+import { sleep, waitUntil } from "./clock";
 import { fingerprintFor, generateRemotes, nodeString, type GenerateOptions, type RemoteState, type SimNode, type SimRemote } from "./data";
 
 export type { SimAclEntry, SimRole, SimToken } from "./acl";
@@ -104,6 +105,11 @@ export interface SimStats {
   byPath: Record<string, number>;
   /** The simulator process's CPU time so far (ms), for benches. */
   cpuMs: number;
+  /**
+   * How faithfully the configured latency was kept: answers held for it, their total delay past
+   * the deadline (ms), and how many left before it (always 0, see clock.ts).
+   */
+  latency: { answers: number; lateMs: number; early: number };
 }
 
 export interface SimControl {
@@ -234,18 +240,6 @@ function remoteJson(r: SimRemote) {
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-
-/**
- * Waits until `deadline` (performance.now() ms). A plain timer: node fires it about 0.25 ms late
- * on average. Busy-yielding to the exact deadline (as this did) kept the simulator's process on
- * a full core during a bench, CPU a real PDM on its own machine never takes from the app.
- */
-async function waitUntil(deadline: number): Promise<void> {
-  const ms = deadline - performance.now();
-  if (ms > 0) await sleep(ms);
-}
-
 /** What PDM's HTTP client reports for a pinned remote presenting another certificate (pdm-api.md §7.5 #5b). */
 export const REMOTE_TLS_ERROR =
   "Could not establish a TLS connection. Check whether the fingerprint matches or the certificate is valid. OpenSSL Error: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed";
@@ -315,10 +309,10 @@ export async function startPdmSimulator(opts: SimulatorOptions = {}): Promise<Ru
   let log: RequestLogEntry[] = [];
   /** Since when a remote's calls time out (PDM's back-off starts after backOffAfterMs of failure). */
   const failingSince = new Map<string, number>();
-  const stats: SimStats = { requests: 0, inFlight: 0, peakInFlight: 0, connections: 0, byPath: {}, cpuMs: 0 };
+  const stats: SimStats = { requests: 0, inFlight: 0, peakInFlight: 0, connections: 0, byPath: {}, cpuMs: 0, latency: { answers: 0, lateMs: 0, early: 0 } };
   const snapshotStats = (): SimStats => {
     const cpu = process.cpuUsage();
-    return { ...stats, byPath: { ...stats.byPath }, cpuMs: (cpu.user + cpu.system) / 1000 };
+    return { ...stats, byPath: { ...stats.byPath }, latency: { ...stats.latency }, cpuMs: (cpu.user + cpu.system) / 1000 };
   };
   let cert = await makeCertificate("pdm-sim.localdomain");
   const sockets = new Set<Socket>();
@@ -835,7 +829,13 @@ export async function startPdmSimulator(opts: SimulatorOptions = {}): Promise<Ru
         const query = req.method === "GET" && /json/i.test(req.headers["content-type"] ?? "") ? new URLSearchParams() : url.searchParams;
         const raw = await api(req, res, apiPath, query, arrived);
         const answer = m[1] === "extjs" ? extjs(raw) : raw;
-        if (latencyMs > 0) await waitUntil(arrived + latencyMs);
+        if (latencyMs > 0) {
+          await waitUntil(arrived + latencyMs);
+          const late = performance.now() - (arrived + latencyMs);
+          stats.latency.answers++;
+          if (late < 0) stats.latency.early++;
+          else stats.latency.lateMs += late;
+        }
         if (await applyFault(res, apiPath, answer)) return;
         send(res, answer.status, answer.body, answer.type);
       } catch (err) {
@@ -999,6 +999,7 @@ export async function startPdmSimulator(opts: SimulatorOptions = {}): Promise<Ru
       stats.peakInFlight = stats.inFlight;
       stats.connections = 0;
       stats.byPath = {};
+      stats.latency = { answers: 0, lateMs: 0, early: 0 };
       log = [];
     },
   };

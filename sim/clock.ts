@@ -1,0 +1,88 @@
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+
+// Deadlines to the fraction of a millisecond, for the simulator's latency.
+//
+// Node's timers run on the event loop's millisecond ticks, counted from the loop's cached clock:
+// `setTimeout(fn, 5)` fires anywhere from about 3 to 5 ms later, 0.5–0.8 ms early on average. A
+// simulator configured for 5 ms of latency then answered in about 4.4 ms, and every figure
+// measured against "5 ms" was flattered. Spinning to the exact deadline would keep a core busy.
+// Instead one thread keeps the deadlines: it sleeps in Atomics.wait (microsecond timeouts) until
+// the earliest is due and then posts its id back, so an answer leaves at its deadline plus the
+// time it takes the event loop to hear of it (tens of µs), never before.
+
+const CLOCK_THREAD = `
+const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+const { port, flag } = workerData;
+const wake = new Int32Array(flag);
+const now = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC, the same in every thread
+const pending = []; // [at, id], earliest first
+for (;;) {
+  for (let m; (m = receiveMessageOnPort(port)); ) {
+    const [at, id] = m.message;
+    let i = pending.length;
+    while (i > 0 && pending[i - 1][0] > at) i--;
+    pending.splice(i, 0, [at, id]);
+  }
+  const t = now();
+  let due = 0;
+  while (due < pending.length && pending[due][0] <= t) due++;
+  if (due) {
+    port.postMessage(pending.splice(0, due).map((p) => p[1]));
+    continue;
+  }
+  // A deadline posted since the drain above set the flag: drain again instead of sleeping.
+  if (Atomics.exchange(wake, 0, 0) === 1) continue;
+  Atomics.wait(wake, 0, 0, pending.length ? pending[0][0] - t : 60000);
+}
+`;
+
+interface Clock {
+  port: MessagePort;
+  wake: Int32Array;
+  waiters: Map<number, () => void>;
+}
+
+let clock: Clock | null = null;
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+let seq = 0;
+
+function start(): Clock {
+  const { port1, port2 } = new MessageChannel();
+  const flag = new SharedArrayBuffer(4);
+  const worker = new Worker(CLOCK_THREAD, { eval: true, workerData: { port: port2, flag }, transferList: [port2] });
+  const c: Clock = { port: port1, wake: new Int32Array(flag), waiters: new Map() };
+  port1.on("message", (ids: number[]) => {
+    for (const id of ids) {
+      const resolve = c.waiters.get(id);
+      c.waiters.delete(id);
+      resolve?.();
+    }
+  });
+  // Neither keeps the process alive: a pending latency never did (the servers' sockets do).
+  // (Unref'd after the listener is added, which would ref the port again.)
+  worker.unref();
+  port1.unref();
+  worker.on("error", () => {
+    // The thread is gone: release everyone waiting on it, and start a new one next time.
+    if (clock === c) clock = null;
+    for (const resolve of c.waiters.values()) resolve();
+    c.waiters.clear();
+  });
+  return c;
+}
+
+/** Resolves at `deadline` (performance.now() ms) or just after it, never before. */
+export function waitUntil(deadline: number): Promise<void> {
+  if (deadline <= performance.now()) return Promise.resolve();
+  const c = (clock ??= start());
+  const id = ++seq;
+  return new Promise<void>((resolve) => {
+    c.waiters.set(id, resolve);
+    c.port.postMessage([monotonicMs() + (deadline - performance.now()), id]);
+    Atomics.store(c.wake, 0, 1);
+    Atomics.notify(c.wake, 0);
+  });
+}
+
+/** Resolves `ms` milliseconds from now, or just after. */
+export const sleep = (ms: number) => waitUntil(performance.now() + ms);
