@@ -71,17 +71,22 @@ function start(): Clock {
   return c;
 }
 
-/** Resolves at `deadline` (performance.now() ms) or just after it, never before. */
-export function waitUntil(deadline: number): Promise<void> {
-  if (deadline <= performance.now()) return Promise.resolve();
+function once(deadline: number): Promise<void> {
   const c = (clock ??= start());
   const id = ++seq;
   return new Promise<void>((resolve) => {
     c.waiters.set(id, resolve);
-    c.port.postMessage([monotonicMs() + (deadline - performance.now()), id]);
+    // performance.now() first: the monotonic reading after it can only move the deadline later.
+    const left = deadline - performance.now();
+    c.port.postMessage([monotonicMs() + left, id]);
     Atomics.store(c.wake, 0, 1);
     Atomics.notify(c.wake, 0);
   });
+}
+
+/** Resolves at `deadline` (performance.now() ms) or just after it, never before. */
+export async function waitUntil(deadline: number): Promise<void> {
+  while (performance.now() < deadline) await once(deadline);
 }
 
 /** Resolves `ms` milliseconds from now, or just after. */

@@ -70,9 +70,11 @@ describe("prestaged blobs", () => {
     const s = await store();
     // Two endpoints' remotes ahead of the commit (one uncompressed pack); one object then changes.
     const ahead = new Map(Object.entries(objects).filter(([k]) => !k.startsWith("pdm-remotes/pdm2/")));
-    expect(await s.prestage(ahead)).toBe(600);
+    const staged = await s.prestage(ahead);
+    expect(staged.written).toBe(600);
+    expect(staged.oids.size).toBe(600);
     expect(fs.readdirSync(path.join(s.dir, "objects", "pack")).filter((f) => f.endsWith(".pack"))).toHaveLength(1);
-    expect(await s.prestage(ahead)).toBe(0); // nothing new the second time
+    expect((await s.prestage(ahead)).written).toBe(0); // nothing new the second time
     const changed = { ...objects, "pdm-remotes/pdm0/r0.json": { ...objects["pdm-remotes/pdm0/r0.json"]!, version: "9.9.9" } };
     const snap = await seed(s, changed);
     expect(snap.blobsWritten).toBe(301); // pdm2's 300 and the changed one
@@ -83,6 +85,28 @@ describe("prestaged blobs", () => {
     const same = await seed(s, objects);
     expect(await s.listFiles(same.oid)).toEqual(await plain.listFiles(reference.oid));
     execFileSync("git", ["--git-dir", s.dir, "fsck", "--strict", "--full"], { stdio: "pipe" });
+  });
+
+  it("can be put by oid: the same tree as putting the objects, and only prestaged oids are taken", async () => {
+    const objects: Record<string, JsonObject> = {};
+    for (let i = 0; i < 200; i++) objects[`pdm-remotes/pdm${i % 2}/r${i}.json`] = remote(i + 1, `r${i}`);
+    const plain = await store();
+    const reference = await seed(plain, objects);
+
+    const s = await store();
+    await seed(s, { "pdm-endpoints/pdm0.json": { id: 1, name: "pdm0" } });
+    const ahead = new Map(Object.entries(objects).filter(([k]) => k.startsWith("pdm-remotes/pdm0/")));
+    const { oids } = await s.prestage(ahead);
+    const rest = new Map(Object.entries(objects).filter(([k]) => !ahead.has(k)));
+    const snap = await s.writeSnapshot({ ref: "main", put: rest, putBlobs: oids, remove: ["pdm-endpoints/pdm0.json"], message: "by oid" });
+    expect(snap).toMatchObject({ changed: true, blobsWritten: 100, removed: ["pdm-endpoints/pdm0.json"] });
+    expect(snap.added).toHaveLength(200);
+    expect(await s.listFiles(snap.oid)).toEqual(await plain.listFiles(reference.oid));
+    execFileSync("git", ["--git-dir", s.dir, "fsck", "--strict", "--full"], { stdio: "pipe" });
+    // An oid the store did not prestage is refused (it may not exist): nothing is committed.
+    const unknown = new Map([["pdm-remotes/pdm9/x.json", "0".repeat(40)]]);
+    await expect(s.writeSnapshot({ ref: "main", putBlobs: unknown, message: "bad" })).rejects.toThrow(/not prestaged/);
+    expect(await s.resolve("main")).toBe(snap.oid);
   });
 });
 

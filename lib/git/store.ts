@@ -51,6 +51,8 @@ export interface GitStore {
     ref: string;
     objects?: Map<string, JsonObject>;
     put?: Map<string, JsonObject>;
+    /** Files put by blob oid: blobs this store prestaged (see isPrestaged), not serialized again. */
+    putBlobs?: Map<string, string>;
     remove?: string[];
     /** The commit message, or a function of what changed. */
     message: string | ((changes: { added: string[]; modified: string[]; removed: string[] }) => string);
@@ -66,9 +68,11 @@ export interface GitStore {
   /**
    * Serializes, hashes and writes the blobs of objects a coming snapshot will hold, so that
    * snapshot only builds trees (a cache warm-up: an object that changes before it is simply
-   * computed again). Returns how many blobs were written.
+   * computed again). Returns how many blobs were written and every path's blob oid.
    */
-  prestage(objects: Map<string, JsonObject>): Promise<number>;
+  prestage(objects: Map<string, JsonObject>): Promise<{ written: number; oids: Map<string, string> }>;
+  /** Whether a blob is one this store prestaged recently (and so may be put by oid). */
+  isPrestaged(oid: string): boolean;
   /** Paths → blob oids of a commit (subtrees equal between commits can be skipped by callers). */
   listFiles(refOrOid: string): Promise<Map<string, string>>;
   readBlobs(oids: string[]): Promise<Map<string, JsonObject>>;
@@ -499,10 +503,13 @@ export async function openGitStore(dir: string): Promise<GitStore> {
 
     async prestage(objects) {
       const fresh = new Map<string, Buffer>();
+      const oids = new Map<string, string>();
       let n = 0;
       for (const [path, obj] of objects) {
         if (++n % SLICE === 0) await yieldLoop();
         const blob = blobOf(path, obj);
+        oids.set(path, blob.oid);
+        // No text: its JSON is the one this store last hashed for the path (already written).
         if (blob.text !== null && !isPrestaged(blob.oid)) fresh.set(blob.oid, Buffer.from(blob.text, "utf8"));
       }
       // Uncompressed: prestaging runs beside a sync's fetch and must stay cheap (lib/git/pack.ts).
@@ -510,8 +517,10 @@ export async function openGitStore(dir: string): Promise<GitStore> {
       if (prestaged.size + fresh.size > BLOB_MEMO_PATHS) prestaged.clear();
       const until = Date.now() + PRESTAGED_TTL_MS;
       for (const oid of fresh.keys()) prestaged.set(oid, until);
-      return fresh.size;
+      return { written: fresh.size, oids };
     },
+
+    isPrestaged,
 
     async writeSnapshot(opts) {
       const head = await resolve(opts.ref);
@@ -526,6 +535,12 @@ export async function openGitStore(dir: string): Promise<GitStore> {
         if (needsLoad(root, parts)) await loadFor(root, parts);
         const changed = editLoaded(root, parts, path, blob.oid, touched) !== blob.oid;
         if (changed && !isPrestaged(blob.oid)) pending.set(blob.oid, Buffer.from(blob.text ?? serializeObject(obj), "utf8"));
+      }
+      for (const [path, oid] of opts.putBlobs ?? []) {
+        if (!isPrestaged(oid)) throw new Error(`${path}: blob ${oid} was not prestaged`);
+        const parts = path.split("/");
+        if (needsLoad(root, parts)) await loadFor(root, parts);
+        editLoaded(root, parts, path, oid, touched);
       }
       // A full snapshot is the old tree with every object put and every other file removed.
       if (opts.objects) {

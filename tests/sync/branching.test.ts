@@ -31,8 +31,8 @@ describeEachDb("branching", (get) => {
   }
 
   /** Runs a sync; `beforeMerge` runs just before the merge step, like an edit made during the run. */
-  async function sync(endpoint: number, beforeMerge?: () => Promise<unknown>) {
-    return getSyncRun(ctxFor(db), await runSyncSteps(db, [endpoint], beforeMerge ? { "merge-branch": beforeMerge } : {}));
+  async function sync(endpoint: number, beforeMerge?: () => Promise<unknown>, before: Record<string, () => Promise<unknown>> = {}) {
+    return getSyncRun(ctxFor(db), await runSyncSteps(db, [endpoint], { ...before, ...(beforeMerge ? { "merge-branch": beforeMerge } : {}) }));
   }
 
   const settings = (v: Record<string, unknown>) => updateSettings(ctxFor(db), v, { partial: true });
@@ -90,6 +90,30 @@ describeEachDb("branching", (get) => {
     await store.writeSnapshot({ ref: "main", put: new Map([[remotePath(ep.name, "stray"), { id: null, name: "stray" }]]), message: "outside change" });
     await withGitLock(() => commitInventoryToMain(ctxFor(db), "repair"));
     await matchesDatabase();
+  });
+
+  it("a run's prestaged remotes edited before its commit land on main as edited", async () => {
+    await settings({ branching_enabled: false });
+    const { sim, ep } = await setup(6);
+    const store = await inventoryStore();
+    const [a, b, c] = sim.control.remotes().map((r) => r.id);
+    // Between the endpoint's reconcile (which prestaged its remotes' blobs) and commit-main.
+    const run = await sync(ep.id, undefined, {
+      "commit-main": async () => {
+        await pdmRemoteService.update(ctxFor(db), (await remoteRow(ep.id, a!)).id, { description: "edited mid-run" }, { partial: true });
+        await pdmRemoteService.update(ctxFor(db), (await remoteRow(ep.id, b!)).id, { name: `${b}-renamed` }, { partial: true });
+        await pdmRemoteService.delete(ctxFor(db), (await remoteRow(ep.id, c!)).id);
+      },
+    });
+    expect(run.status).toBe("succeeded");
+    const want = await inventoryObjects(db.handle.db);
+    const have = await store.readSnapshot("main");
+    expect([...have.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [p, o] of want) expect(have.get(p), p).toEqual(o);
+    expect(have.get(remotePath(ep.name, a!))).toMatchObject({ description: "edited mid-run" });
+    expect(have.has(remotePath(ep.name, b!))).toBe(false);
+    expect(have.has(remotePath(ep.name, c!))).toBe(false);
+    execFileSync("git", ["--git-dir", path.join(getEnv().dataDir, "inventory.git"), "fsck", "--full"], { stdio: "pipe" });
   });
 
   it("with branching: no changes leaves no branch; changes merge when nothing conflicts", async () => {

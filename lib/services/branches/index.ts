@@ -155,7 +155,7 @@ export async function commitInventoryToMain(ctx: ServiceContext, why: string): P
   const tip = (await store.log("main", 1))[0];
   const tipOid = tip?.oid ?? null;
   const changes = await inventoryChanges(ctx.db, inventoryIndex(), tipOid);
-  if ("put" in changes && !changes.put.size && !changes.remove.length && tipOid) {
+  if ("put" in changes && !changes.put.size && !changes.putBlobs.size && !changes.remove.length && tipOid) {
     setInventoryIndex({ tip: tipOid, digests: changes.digests, paths: changes.paths });
     return { oid: tipOid, changed: false, summary: "no changes" };
   }
@@ -164,7 +164,7 @@ export async function commitInventoryToMain(ctx: ServiceContext, why: string): P
   const by = editors.length ? ` (by ${editors.slice(0, 5).join(", ")}${editors.length > 5 ? ", …" : ""})` : "";
   const message = (c: { added: string[]; modified: string[]; removed: string[] }) => `${why}: ${describeChanges(c)}${by}`;
   const r = await store.writeSnapshot(
-    "full" in changes ? { ref: "main", objects: changes.full, message, author } : { ref: "main", put: changes.put, remove: changes.remove, message, author },
+    "full" in changes ? { ref: "main", objects: changes.full, message, author } : { ref: "main", put: changes.put, putBlobs: changes.putBlobs, remove: changes.remove, message, author },
   );
   setInventoryIndex({ tip: r.oid, digests: changes.digests, paths: changes.paths });
   return { oid: r.oid, changed: r.changed, summary: describeChanges(r) };

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { eq, inArray, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { selectAll } from "@/db/bulk";
+import { rowMapper, rowsOf, selectAll } from "@/db/bulk";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type PdmEndpoint, type PdmRemote } from "@/db/schema";
 import { getEnv } from "@/env";
 import { openGitStore, pathSegment, type GitStore, type JsonObject, type SnapshotResult } from "@/lib/git";
@@ -95,17 +95,16 @@ export async function inventoryObjects(db: Executor, paths?: Map<string, string>
 // at that commit, only objects whose digest moved are read and written; otherwise (main moved by a
 // merge, another process or native git) the whole inventory is compared once more.
 
+/** A remote's digest: of exactly the fields remoteObject writes. */
+const remoteDigest = (r = pdmRemotes) =>
+  sql<string>`md5(row(${r.pdmEndpointId}, ${r.name}, ${r.remoteType}, ${r.version}, ${r.nodes}, ${r.webUrl}, ${r.authid}, ${r.linkedProxmoxEndpointId}, ${r.linkedPbsServerId}, ${r.linkSource}, ${r.description})::text)`;
+
 /** Digests of exactly the fields remoteObject / endpointObject write, per "r:<id>" / "e:<id>". */
 export async function inventoryDigests(db: Executor): Promise<Map<string, string>> {
   const r = pdmRemotes;
   const e = pdmEndpoints;
   const [remotes, endpoints] = await Promise.all([
-    db
-      .select({
-        id: r.id,
-        d: sql<string>`md5(row(${r.pdmEndpointId}, ${r.name}, ${r.remoteType}, ${r.version}, ${r.nodes}, ${r.webUrl}, ${r.authid}, ${r.linkedProxmoxEndpointId}, ${r.linkedPbsServerId}, ${r.linkSource}, ${r.description})::text)`,
-      })
-      .from(r),
+    db.select({ id: r.id, d: remoteDigest(r) }).from(r),
     db
       .select({
         id: e.id,
@@ -137,37 +136,67 @@ export async function inventoryChanges(
   db: Executor,
   index: InventoryIndex | null,
   tip: string | null,
-): Promise<{ digests: Map<string, string> } & ({ full: Map<string, JsonObject>; paths: Map<string, string> } | { put: Map<string, JsonObject>; remove: string[]; paths: Map<string, string> })> {
+): Promise<
+  { digests: Map<string, string> } & ({ full: Map<string, JsonObject>; paths: Map<string, string> } | { put: Map<string, JsonObject>; putBlobs: Map<string, string>; remove: string[]; paths: Map<string, string> })
+> {
   // Digests first, objects second: an edit in between is then seen again next time, never lost.
   const digests = await inventoryDigests(db);
-  const moved = index && index.tip === tip ? [...digests].filter(([k, d]) => index.digests.get(k) !== d).map(([k]) => k) : null;
-  const gone = index && moved ? [...index.digests.keys()].filter((k) => !digests.has(k)) : [];
-  if (!index || !moved || [...moved, ...gone].some((k) => k.startsWith("e:"))) {
-    // Endpoints change rarely and rename their remotes' folders: compare everything then.
+  const full = async () => {
     const paths = new Map<string, string>();
-    const full = await inventoryObjects(db, paths);
-    return { digests, full, paths };
-  }
+    return { digests, full: await inventoryObjects(db, paths), paths };
+  };
+  if (!index || index.tip !== tip) return full();
+  const moved = [...digests].filter(([k, d]) => index.digests.get(k) !== d).map(([k]) => k);
+  const gone = [...index.digests.keys()].filter((k) => !digests.has(k));
   const paths = new Map(index.paths);
+  const put = new Map<string, JsonObject>();
+  const putBlobs = new Map<string, string>();
   const remove: string[] = [];
+  if (!moved.length && !gone.length) return { digests, put, putBlobs, remove, paths };
+  const endpoints = await db.select().from(pdmEndpoints);
+  // An endpoint renamed moves its remotes' folder: compare everything then (rare). Any other
+  // endpoint change (a sync's new version, say) is one file.
+  if (endpoints.some((e) => (index.paths.get(`e:${e.id}`) ?? endpointPath(e.name)) !== endpointPath(e.name))) return full();
+  const names = new Map(endpoints.map((e) => [e.id, e.name]));
   for (const k of gone) {
     remove.push(paths.get(k)!);
     paths.delete(k);
   }
-  const put = new Map<string, JsonObject>();
-  const ids = moved.map((k) => Number(k.slice(2)));
+  const movedEndpoints = new Set(moved.filter((k) => k.startsWith("e:")).map((k) => Number(k.slice(2))));
+  if (movedEndpoints.size) {
+    const decl = await declared(db, [...movedEndpoints]);
+    for (const e of endpoints.filter((x) => movedEndpoints.has(x.id))) {
+      const at = endpointPath(e.name);
+      paths.set(`e:${e.id}`, at);
+      put.set(at, endpointObject(e, decl.pve.get(e.id) ?? [], decl.pbs.get(e.id) ?? []));
+    }
+  }
+  // A remote prestaged as it is now (same digest, its endpoint's name unchanged) goes in by its
+  // blob; only the others are read and serialized here.
+  const store = await inventoryStore();
+  const staged = stagedRemotes();
+  const ids: number[] = [];
+  for (const k of moved) {
+    if (!k.startsWith("r:")) continue;
+    const s = staged.get(k);
+    if (s && s.digest === digests.get(k) && names.get(s.endpointId) === s.endpointName && store.isPrestaged(s.oid)) {
+      const was = paths.get(k);
+      if (was && was !== s.path) remove.push(was);
+      paths.set(k, s.path);
+      putBlobs.set(s.path, s.oid);
+    } else ids.push(Number(k.slice(2)));
+  }
   if (ids.length) {
     const rows = await selectAll(db, pdmRemotes, inArray(pdmRemotes.id, ids));
-    const endpoints = new Map((await db.select({ id: pdmEndpoints.id, name: pdmEndpoints.name }).from(pdmEndpoints)).map((e) => [e.id, e.name]));
     for (const r of rows) {
-      const at = remotePath(endpoints.get(r.pdmEndpointId) ?? `#${r.pdmEndpointId}`, r.name);
+      const at = remotePath(names.get(r.pdmEndpointId) ?? `#${r.pdmEndpointId}`, r.name);
       const was = paths.get(`r:${r.id}`);
       if (was && was !== at) remove.push(was);
       paths.set(`r:${r.id}`, at);
       put.set(at, remoteObject(r));
     }
   }
-  return { digests, put, remove: remove.filter((p) => !put.has(p)), paths };
+  return { digests, put, putBlobs, remove: remove.filter((p) => !put.has(p) && !putBlobs.has(p)), paths };
 }
 
 /** One endpoint's object, as it is in the database. */
@@ -180,15 +209,36 @@ export async function endpointSnapshot(db: Executor, endpointId: number): Promis
 
 // ---- The repository, one per process, and one writer at a time.
 
+/** A remote whose blob was prestaged: valid while its digest and its endpoint's name are these. */
+interface StagedRemote {
+  digest: string;
+  endpointId: number;
+  endpointName: string;
+  path: string;
+  oid: string;
+}
+
+/** More than any inventory holds; a runaway map is simply dropped (it is only a warm-up). */
+const STAGED_REMOTES_MAX = 200_000;
+
 const g = globalThis as typeof globalThis & {
-  __netboxPdmGit?: { dir: string; store: Promise<GitStore>; index: InventoryIndex | null };
+  __netboxPdmGit?: { dir: string; store: Promise<GitStore>; index: InventoryIndex | null; staged: Map<string, StagedRemote> };
   __netboxPdmGitLock?: Promise<unknown>;
 };
 
-export function inventoryStore(): Promise<GitStore> {
+function gitState() {
   const dir = path.join(getEnv().dataDir, "inventory.git");
-  if (!g.__netboxPdmGit || g.__netboxPdmGit.dir !== dir) g.__netboxPdmGit = { dir, store: openGitStore(dir), index: null };
-  return g.__netboxPdmGit.store;
+  if (!g.__netboxPdmGit || g.__netboxPdmGit.dir !== dir) g.__netboxPdmGit = { dir, store: openGitStore(dir), index: null, staged: new Map() };
+  return g.__netboxPdmGit;
+}
+
+export function inventoryStore(): Promise<GitStore> {
+  return gitState().store;
+}
+
+/** Remotes prestaged for main's next snapshot, by "r:<id>" (this process, this repository). */
+function stagedRemotes(): Map<string, StagedRemote> {
+  return gitState().staged;
 }
 
 /** The digests of the database as main's tip holds it (this process's last snapshot), if any. */
@@ -223,9 +273,21 @@ export async function withGitLock<T>(fn: () => Promise<T>): Promise<T> {
 export async function prestageEndpointRemotes(db: Executor, endpointId: number): Promise<number> {
   const [e] = await db.select({ name: pdmEndpoints.name }).from(pdmEndpoints).where(eq(pdmEndpoints.id, endpointId));
   if (!e) return 0;
-  const rows = await selectAll(db, pdmRemotes, eq(pdmRemotes.pdmEndpointId, endpointId));
-  const objects = new Map(rows.map((r) => [remotePath(e.name, r.name), remoteObject(r)]));
-  return withGitLock(async () => (await inventoryStore()).prestage(objects));
+  // Rows and their digests in one statement: each digest describes exactly the object staged.
+  const raw = rowsOf<Record<string, unknown>>(await db.execute(sql`select *, ${remoteDigest()} as snapshot_digest from ${pdmRemotes} where ${eq(pdmRemotes.pdmEndpointId, endpointId)}`));
+  const toRow = rowMapper(pdmRemotes);
+  const rows = raw.map((x) => ({ row: toRow(x), digest: String(x.snapshot_digest) }));
+  const objects = new Map(rows.map(({ row }) => [remotePath(e.name, row.name), remoteObject(row)]));
+  return withGitLock(async () => {
+    const { written, oids } = await (await inventoryStore()).prestage(objects);
+    const staged = stagedRemotes();
+    if (staged.size + rows.length > STAGED_REMOTES_MAX) staged.clear();
+    for (const { row, digest } of rows) {
+      const at = remotePath(e.name, row.name);
+      staged.set(`r:${row.id}`, { digest, endpointId, endpointName: e.name, path: at, oid: oids.get(at)! });
+    }
+    return written;
+  });
 }
 
 /** "2 remotes created (a, b), 1 endpoint updated (pdm1)" from a snapshot's changed paths. */
