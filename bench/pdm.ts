@@ -24,7 +24,7 @@ export const pdmBench: BenchModule = {
       });
       const ids = (await client.listRemotes()).map((r) => r.name);
       await client.remoteVersions(ids.slice(0, 200)); // warm-up: JIT and keep-alive sockets
-      const connectionsBefore = (await sim.stats()).connections;
+      const { connections: connectionsBefore, cpuMs: cpuBefore } = await sim.stats();
       await sim.control("POST", "reset-stats");
       const rss0 = process.memoryUsage().rss;
       let peakRss = rss0;
@@ -44,7 +44,7 @@ export const pdmBench: BenchModule = {
           unit: "ms",
           target: 1.2 * ideal,
           kind: "max",
-          note: `ideal ${ideal.toFixed(0)} ms; ${(wall / ideal).toFixed(2)}× ideal; simulator peak in flight ${stats.peakInFlight}; ${simLatencyNote([stats], 5)}`,
+          note: `ideal ${ideal.toFixed(0)} ms; ${(wall / ideal).toFixed(2)}× ideal; simulator peak in flight ${stats.peakInFlight}, CPU ${((stats.cpuMs - cpuBefore) * 1000 / ids.length).toFixed(0)} µs per call; ${simLatencyNote([stats], 5, (l) => 1.2 * (ids.length / concurrency) * l)}`,
         },
         { group: this.group, name: "TLS connections opened by the client (whole run, warm-up included)", value: connectionsBefore + stats.connections, unit: "count", target: concurrency, kind: "max" },
         { group: this.group, name: "client process memory (peak RSS)", value: peakRss / 1e6, unit: "MB", target: 200, kind: "max" },

@@ -13,10 +13,13 @@ import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 const CLOCK_THREAD = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { port, flag } = workerData;
-const wake = new Int32Array(flag);
+const wake = new Int32Array(flag, 0, 1);
+const until = new BigInt64Array(flag, 8, 1);
+const AWAKE = 2n ** 62n;
 const now = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC, the same in every thread
 const pending = []; // [at, id], earliest first
 for (;;) {
+  Atomics.store(until, 0, AWAKE);
   for (let m; (m = receiveMessageOnPort(port)); ) {
     const [at, id] = m.message;
     let i = pending.length;
@@ -30,6 +33,8 @@ for (;;) {
     port.postMessage(pending.splice(0, due).map((p) => p[1]));
     continue;
   }
+  // What we sleep until (µs): a deadline posted for later needs no wake-up, it is read then.
+  Atomics.store(until, 0, pending.length ? BigInt(Math.floor(pending[0][0] * 1000)) : AWAKE);
   // A deadline posted since the drain above set the flag: drain again instead of sleeping.
   if (Atomics.exchange(wake, 0, 0) === 1) continue;
   Atomics.wait(wake, 0, 0, pending.length ? pending[0][0] - t : 60000);
@@ -39,6 +44,8 @@ for (;;) {
 interface Clock {
   port: MessagePort;
   wake: Int32Array;
+  /** When the clock thread wakes next (µs, monotonic); huge while it is awake or idle. */
+  until: BigInt64Array;
   waiters: Map<number, () => void>;
 }
 
@@ -48,9 +55,9 @@ let seq = 0;
 
 function start(): Clock {
   const { port1, port2 } = new MessageChannel();
-  const flag = new SharedArrayBuffer(4);
+  const flag = new SharedArrayBuffer(16);
   const worker = new Worker(CLOCK_THREAD, { eval: true, workerData: { port: port2, flag }, transferList: [port2] });
-  const c: Clock = { port: port1, wake: new Int32Array(flag), waiters: new Map() };
+  const c: Clock = { port: port1, wake: new Int32Array(flag, 0, 1), until: new BigInt64Array(flag, 8, 1), waiters: new Map() };
   port1.on("message", (ids: number[]) => {
     for (const id of ids) {
       const resolve = c.waiters.get(id);
@@ -78,9 +85,15 @@ function once(deadline: number): Promise<void> {
     c.waiters.set(id, resolve);
     // performance.now() first: the monotonic reading after it can only move the deadline later.
     const left = deadline - performance.now();
-    c.port.postMessage([monotonicMs() + left, id]);
-    Atomics.store(c.wake, 0, 1);
-    Atomics.notify(c.wake, 0);
+    const at = monotonicMs() + left;
+    c.port.postMessage([at, id]);
+    // Deadlines mostly come in order (one latency for every request): the thread, already
+    // sleeping until an earlier one, picks this one up when it wakes. Only an earlier deadline
+    // (or an idle thread) needs the wake-up, a system call each.
+    if (Atomics.load(c.until, 0) > BigInt(Math.floor(at * 1000))) {
+      Atomics.store(c.wake, 0, 1);
+      Atomics.notify(c.wake, 0);
+    }
   });
 }
 
