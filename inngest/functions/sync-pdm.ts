@@ -6,7 +6,8 @@ import { inngest } from "../client";
 import { syncRequested } from "../events";
 
 // The sync workflow (SPEC §4, §4.1, §5): one step per side effect, so a retry resumes where it failed.
-//   start → prepare-git → per endpoint, all endpoints in parallel (one shared request limit):
+//   start → prepare-git (beside the fetches without branching) → per endpoint, all endpoints in
+//   parallel (one shared request limit):
 //     fetch-endpoint-<id> → reconcile-endpoint-<id> (the database), or
 //     fetch-endpoint-<id> → branch-endpoint-<id> (the run's Git branch, with branching)
 //   → commit-main (without branching) or merge-branch (with it) → finish
@@ -41,7 +42,12 @@ export async function syncPdmHandler({ event, step: engine, runId: engineRunId }
     const status = await step.run("finish", async () => finishRun(await appDatabase(), runId, { skipped: true }));
     return { runId, status };
   }
-  const git = await step.run("prepare-git", async () => prepareGit(await appDatabase(), runId, start));
+  // With branching the run's branch (its base) is made before the first PDM request (SPEC §5).
+  // Without it, prepare-git only commits edits made since the last run: it runs beside the
+  // fetches, which change nothing in the inventory, and every reconcile waits for it.
+  const prepared = step.run("prepare-git", async () => prepareGit(await appDatabase(), runId, start));
+  prepared.catch(() => {}); // handled where awaited; never an unhandled rejection meanwhile
+  if (start.branching) await prepared;
   // Per endpoint: fetch, then reconcile (or commit to the branch) — the endpoints in parallel.
   // Their fetches share the run's request limit, earlier endpoints first, so each endpoint's
   // reconcile overlaps the later endpoints' fetches; reconciles themselves take turns (they lock
@@ -49,6 +55,7 @@ export async function syncPdmHandler({ event, step: engine, runId: engineRunId }
   const fetched = await Promise.all(
     start.endpoints.map(async (ep, order) => {
       const f = await step.run(`fetch-endpoint-${ep.id}`, async () => fetchEndpoint(await appDatabase(), runId, ep.id, start.concurrency, order));
+      const git = await prepared;
       if (git.branch) {
         const branch = git.branch;
         await step.run(`branch-endpoint-${ep.id}`, async () => branchEndpoint(await appDatabase(), runId, ep, branch));
@@ -58,6 +65,7 @@ export async function syncPdmHandler({ event, step: engine, runId: engineRunId }
       return f;
     }),
   );
+  const git = await prepared;
   let leftOpen = false;
   if (git.branch) {
     const branch = git.branch;

@@ -16,6 +16,7 @@ import {
   type SyncRunStatus,
 } from "@/db/schema";
 import { log } from "@/lib/log";
+import { runRecordedChanges } from "@/lib/services/changelog/queries";
 import { createContext, type Actor, type ServiceContext } from "@/lib/services/context";
 import { readSettingsForSystem } from "@/lib/services/settings";
 import {
@@ -101,8 +102,13 @@ export async function prepareGit(db: Db, runId: number, start: StartResult): Pro
   return { branch: null };
 }
 
-/** Without branching: the run's applied changes become one commit on main (SPEC §5). */
+/**
+ * Without branching: the run's applied changes become one commit on main (SPEC §5). A run that
+ * changed nothing (it recorded no change) makes none: every object it saw is as main has it, and
+ * what people edited meanwhile is committed as their edit before the next run.
+ */
 export async function commitRunToMain(db: Db, runId: number): Promise<{ changed: boolean; summary: string }> {
+  if (!(await runRecordedChanges(db, runId))) return { changed: false, summary: "no changes" };
   const r = await withGitLock(() => commitInventoryToMain(runContext(db, runId), `Sync run #${runId}`));
   return { changed: r.changed, summary: r.summary };
 }

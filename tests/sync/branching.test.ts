@@ -92,6 +92,27 @@ describeEachDb("branching", (get) => {
     await matchesDatabase();
   });
 
+  it("a run that changes nothing makes no commit; an edit made meanwhile is committed as the person's before the next run", async () => {
+    await settings({ branching_enabled: false });
+    const { sim, ep } = await setup(4);
+    await sync(ep.id);
+    const store = await inventoryStore();
+    const r = await remoteRow(ep.id, sim.control.remotes()[0]!.id);
+    const quiet = await sync(ep.id, undefined, {
+      "commit-main": async () => {
+        await pdmRemoteService.update(ctxFor(db), r.id, { description: "edited during a quiet run" }, { partial: true });
+      },
+    });
+    expect(quiet).toMatchObject({ status: "succeeded", created: 0, updated: 0, deleted: 0, unchanged: 4 });
+    const tip = await store.resolve("main");
+    expect((await store.log("main", 1))[0]!.message).not.toMatch(new RegExp(`^Sync run #${quiet.id}`));
+    await sync(ep.id);
+    const [last] = await store.log("main", 1);
+    expect(last).toMatchObject({ author: ctxFor(db).actor.username, parents: [tip] });
+    expect(last!.message).toBe(`Inventory edits before sync run: 1 remote updated (${r.name}) (by ${ctxFor(db).actor.username})`);
+    expect(await store.readObject("main", remotePath(ep.name, r.name))).toMatchObject({ description: "edited during a quiet run" });
+  });
+
   it("a run's prestaged remotes edited before its commit land on main as edited", async () => {
     await settings({ branching_enabled: false });
     const { sim, ep } = await setup(6);

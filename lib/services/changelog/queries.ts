@@ -1,4 +1,4 @@
-import { count, inArray } from "drizzle-orm";
+import { count, eq, inArray } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { z } from "zod";
 import { CHANGE_ACTIONS, objectChanges } from "@/db/schema";
@@ -100,4 +100,10 @@ export async function getObjectChange(ctx: ServiceContext, id: number): Promise<
   const [rec] = Number.isSafeInteger(id) && id > 0 && id <= 2147483647 ? await load(ctx.db, [id]) : [];
   if (!rec) throw new NotFoundError("change", id);
   return rec;
+}
+
+/** Whether sync run `runId` recorded any change (one indexed row read). */
+export async function runRecordedChanges(db: Executor, runId: number): Promise<boolean> {
+  const rows = await db.select({ id: objectChanges.id }).from(objectChanges).where(eq(objectChanges.syncRunId, runId)).limit(1);
+  return rows.length > 0;
 }
