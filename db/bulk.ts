@@ -1,5 +1,6 @@
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
+import { isoString } from "@/lib/util/iso-date";
 import type { Executor } from "./client";
 
 // Multi-thousand-row inserts for the sync. One jsonb parameter per chunk, expanded server-side by
@@ -37,7 +38,7 @@ export function rowMapper<T extends PgTable>(table: T): (raw: Record<string, unk
 }
 
 function toJson(v: unknown): unknown {
-  return v instanceof Date ? v.toISOString() : v;
+  return v instanceof Date ? (isoString(v) ?? v.toISOString()) : v;
 }
 
 /**

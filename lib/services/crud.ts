@@ -7,6 +7,7 @@ import { queryRows } from "@/db/prepared";
 import { authorize, type Permission } from "@/lib/auth/permissions";
 import { AppError, NotFoundError, ValidationError, addFieldError, type FieldErrors } from "@/lib/errors";
 import { OBJECT_TYPES, type ObjectType } from "@/lib/object-types";
+import { isoString } from "@/lib/util/iso-date";
 import { zodToFieldErrors } from "@/lib/validation/zod-errors";
 import { recordChanges, type ChangeInput } from "./changelog/record";
 import { withTransaction, type ServiceContext } from "./context";
@@ -423,5 +424,5 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
 
 /** Timestamps as ISO strings in snapshots and API output. */
 export function iso(d: Date | null | undefined): string | null {
-  return d ? d.toISOString() : null;
+  return d ? (isoString(d) ?? d.toISOString()) : null;
 }

@@ -24,4 +24,15 @@ describe("isoString", () => {
   it("is null for an invalid date, as JSON.stringify writes one", () => {
     expect(isoString(new Date("not a date"))).toBeNull();
   });
+
+  it("repeats and interleaves correctly (it remembers its last answer)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 4e12 }), fc.constant(Number.NaN)), { maxLength: 30 }), (values) => {
+        for (const ms of values) {
+          const d = new Date(ms);
+          expect(isoString(d)).toBe(Number.isNaN(ms) ? null : d.toISOString());
+        }
+      }),
+    );
+  });
 });

@@ -11,11 +11,23 @@ const MAX_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 
+// The last answer: a sync writes one `now` into thousands of rows, and a page of objects made
+// together shares their timestamps.
+let lastMs = Number.NaN;
+let lastIso = "";
+
 /** `d.toISOString()`, or null for an invalid date (what JSON.stringify makes of one). */
 export function isoString(d: Date): string | null {
   const ms = d.getTime();
+  if (ms === lastMs) return lastIso;
   if (Number.isNaN(ms)) return null;
   if (ms < MIN_MS || ms > MAX_MS) return d.toISOString();
+  lastIso = civil(ms);
+  lastMs = ms;
+  return lastIso;
+}
+
+function civil(ms: number): string {
   const days = Math.floor(ms / DAY_MS);
   let t = ms - days * DAY_MS;
   const milli = t % 1000;
