@@ -26,9 +26,9 @@ export const pdmBench: BenchModule = {
       await client.remoteVersions(ids.slice(0, 200)); // warm-up: JIT and keep-alive sockets
       const { connections: connectionsBefore, cpuMs: cpuBefore } = await sim.stats();
       await sim.control("POST", "reset-stats");
-      const rss0 = process.memoryUsage().rss;
+      const rss0 = process.memoryUsage.rss();
       let peakRss = rss0;
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
       const t0 = performance.now();
       const versions = await client.remoteVersions(ids);
       const wall = performance.now() - t0;

@@ -91,8 +91,8 @@ const measured: BenchModule = {
       await warmSimulators(sims, 300);
       await Promise.all(sims.map((s) => s.control("POST", "reset-stats")));
       const runner = new EmbeddedRunner({ scheduleIntervalMs: 0 });
-      let peakRss = process.memoryUsage().rss;
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
+      let peakRss = process.memoryUsage.rss();
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 25);
       const timed = async () => {
         const run = await createSyncRun(ctx, {}, "api");
         const t0 = performance.now();
