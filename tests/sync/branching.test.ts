@@ -87,8 +87,18 @@ describeEachDb("branching", (get) => {
     await pdmEndpointService.update(ctxFor(db), ep.id, { description: "endpoint note" }, { partial: true });
     await withGitLock(() => commitInventoryToMain(ctxFor(db), "endpoint"));
     await matchesDatabase();
+    // A rename moves the endpoint's file and its remotes' folder.
+    await pdmEndpointService.update(ctxFor(db), ep.id, { name: `${ep.name}-renamed` }, { partial: true });
+    await withGitLock(() => commitInventoryToMain(ctxFor(db), "endpoint renamed"));
+    await matchesDatabase();
+    expect([...(await store.listFiles("main")).keys()].some((p) => p.startsWith(`pdm-remotes/${ep.name}/`))).toBe(false);
     await store.writeSnapshot({ ref: "main", put: new Map([[remotePath(ep.name, "stray"), { id: null, name: "stray" }]]), message: "outside change" });
     await withGitLock(() => commitInventoryToMain(ctxFor(db), "repair"));
+    await matchesDatabase();
+    // Deleting the endpoint (its remotes go with it) is an incremental commit too.
+    await pdmEndpointService.delete(ctxFor(db), ep.id);
+    const gone = await withGitLock(() => commitInventoryToMain(ctxFor(db), "endpoint deleted"));
+    expect(gone.summary).toMatch(/remotes? deleted.*1 endpoint deleted/);
     await matchesDatabase();
   });
 
