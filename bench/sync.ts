@@ -3,6 +3,7 @@ import { openDatabase, runMigrations } from "@/db/client";
 import { setDatabaseForTests } from "@/db";
 import { objectChanges, syncRunSteps } from "@/db/schema";
 import { EmbeddedRunner } from "@/inngest/embedded-runner";
+import { startRequestPump } from "@/lib/pdm/pump";
 import { createContext, SYSTEM_ACTOR } from "@/lib/services/context";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { updateSettings } from "@/lib/services/settings";
@@ -90,6 +91,8 @@ const measured: BenchModule = {
       // starts, through a client of its own (not the app's, which the runs measure cold).
       await warmSimulators(sims, 300);
       await Promise.all(sims.map((s) => s.control("POST", "reset-stats")));
+      // As the server does when it starts (instrumentation.ts): the request pump's thread is up.
+      await startRequestPump();
       const runner = new EmbeddedRunner({ scheduleIntervalMs: 0 });
       let peakRss = process.memoryUsage.rss();
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 25);

@@ -26,6 +26,7 @@ export type PumpRequest =
   | { op: "open"; client: number; opts: ClientOptions; limiter: PumpLimiter }
   | { op: "call"; client: number; call: number; method: "version" | "listRemotes" | "remoteVersions"; ids?: string[] }
   | { op: "close"; client: number; call: number }
+  | { op: "ping"; call: number }
   | { op: "release"; key: string };
 
 export type PumpReply =
@@ -118,6 +119,14 @@ export function pumpedPdmClient(opts: ClientOptions, limiter: PumpLimiter): Pump
       await send({ op: "close", client, call: ++seq });
     },
   };
+}
+
+/**
+ * Starts the pump thread now and resolves once it answers: its modules load and compile at
+ * server start instead of inside the first sync's fetch.
+ */
+export async function startRequestPump(): Promise<void> {
+  await send({ op: "ping", call: ++seq });
 }
 
 /** Drops a finished run's limiter on the pump thread. */

@@ -41,6 +41,8 @@ async function handle(m: PumpRequest): Promise<void> {
     case "release":
       limiters.delete(m.key);
       return;
+    case "ping":
+      return reply({ op: "result", call: m.call, value: null });
     case "close": {
       const c = clients.get(m.client);
       clients.delete(m.client);
