@@ -10,7 +10,7 @@ export function median(values: number[]): number {
 }
 
 /** The simulator's mean delay past its configured latency (ms) over `stats`. */
-export function simLateness(stats: { latency: { answers: number; lateMs: number } }[]): number {
+function simLateness(stats: { latency: { answers: number; lateMs: number } }[]): number {
   const answers = stats.reduce((n, s) => n + s.latency.answers, 0);
   return answers ? stats.reduce((n, s) => n + s.latency.lateMs, 0) / answers : 0;
 }

@@ -19,8 +19,10 @@ function fmt(v: number, unit: string): string {
   return `${n} ${unit}`;
 }
 
+const withinTarget = (r: BenchResult) => (r.kind === "max" ? r.value <= r.target : r.value >= r.target);
+
 function report(r: BenchResult): boolean {
-  const ok = r.kind === "max" ? r.value <= r.target : r.value >= r.target;
+  const ok = withinTarget(r);
   console.log(`  ${ok ? "✓" : "✗"} ${r.name}: ${fmt(r.value, r.unit)}  (target ${r.kind === "max" ? "≤" : "≥"} ${fmt(r.target, r.unit)})${r.note ? `  — ${r.note}` : ""}`);
   return ok;
 }
@@ -63,7 +65,7 @@ async function main() {
       all.push(...(await runChild(file, m.group)));
     }
   }
-  const failed = all.filter((r) => !(r.kind === "max" ? r.value <= r.target : r.value >= r.target));
+  const failed = all.filter((r) => !withinTarget(r));
   fs.mkdirSync(path.join(__dirname, "..", "bench-results"), { recursive: true });
   fs.writeFileSync(path.join(__dirname, "..", "bench-results", "latest.json"), JSON.stringify({ at: new Date().toISOString(), results: all }, null, 2));
   console.log(`\n${all.length - failed.length}/${all.length} figures within target.`);

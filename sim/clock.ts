@@ -55,6 +55,13 @@ interface Clock {
 /** How near a deadline must be for the event loop to stay awake for it (see spinIfNear). */
 const SPIN_MS = 0.3;
 
+/** The earliest deadline still waited for (Infinity when none). */
+function nextDeadline(c: Clock): number {
+  let next = Infinity;
+  for (const w of c.waiters.values()) next = Math.min(next, w.deadline);
+  return next;
+}
+
 /** Resolves every waiter whose deadline has passed. */
 function release(c: Clock): void {
   const now = performance.now();
@@ -71,16 +78,11 @@ function release(c: Clock): void {
  * thread's wake-up costs more than that wait, and arrives later.
  */
 function spinIfNear(c: Clock): void {
-  if (c.spinning) return;
-  let next = Infinity;
-  for (const w of c.waiters.values()) next = Math.min(next, w.deadline);
-  if (next - performance.now() > SPIN_MS) return;
+  if (c.spinning || nextDeadline(c) - performance.now() > SPIN_MS) return;
   c.spinning = true;
   const turn = () => {
     release(c);
-    let soon = Infinity;
-    for (const w of c.waiters.values()) soon = Math.min(soon, w.deadline);
-    if (soon - performance.now() <= SPIN_MS) setImmediate(turn);
+    if (nextDeadline(c) - performance.now() <= SPIN_MS) setImmediate(turn);
     else c.spinning = false;
   };
   setImmediate(turn);

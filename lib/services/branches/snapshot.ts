@@ -96,8 +96,10 @@ export async function inventoryObjects(db: Executor, paths?: Map<string, string>
 // merge, another process or native git) the whole inventory is compared once more.
 
 /** A remote's digest: of exactly the fields remoteObject writes. */
-const remoteDigest = (r = pdmRemotes) =>
-  sql<string>`md5(row(${r.pdmEndpointId}, ${r.name}, ${r.remoteType}, ${r.version}, ${r.nodes}, ${r.webUrl}, ${r.authid}, ${r.linkedProxmoxEndpointId}, ${r.linkedPbsServerId}, ${r.linkSource}, ${r.description})::text)`;
+const remoteDigest = () => {
+  const r = pdmRemotes;
+  return sql<string>`md5(row(${r.pdmEndpointId}, ${r.name}, ${r.remoteType}, ${r.version}, ${r.nodes}, ${r.webUrl}, ${r.authid}, ${r.linkedProxmoxEndpointId}, ${r.linkedPbsServerId}, ${r.linkSource}, ${r.description})::text)`;
+};
 
 /** Digests of exactly the fields remoteObject / endpointObject write, per "r:<id>" / "e:<id>". */
 export async function inventoryDigests(db: Executor): Promise<Map<string, string>> {
@@ -105,7 +107,7 @@ export async function inventoryDigests(db: Executor): Promise<Map<string, string
   const e = pdmEndpoints;
   const [remotes, endpoints] = await Promise.all([
     // Raw rows: 10,000 of them through drizzle's result mapping cost more than the query itself.
-    db.execute(sql`select ${r.id} as id, ${remoteDigest(r)} as d from ${r}`).then((res) => rowsOf<{ id: number; d: string }>(res)),
+    db.execute(sql`select ${r.id} as id, ${remoteDigest()} as d from ${r}`).then((res) => rowsOf<{ id: number; d: string }>(res)),
     db
       .select({
         id: e.id,
@@ -277,16 +279,16 @@ export async function prestageEndpointRemotes(db: Executor, endpointId: number):
   // Rows and their digests in one statement: each digest describes exactly the object staged.
   const raw = rowsOf<Record<string, unknown>>(await db.execute(sql`select *, ${remoteDigest()} as snapshot_digest from ${pdmRemotes} where ${eq(pdmRemotes.pdmEndpointId, endpointId)}`));
   const toRow = rowMapper(pdmRemotes);
-  const rows = raw.map((x) => ({ row: toRow(x), digest: String(x.snapshot_digest) }));
-  const objects = new Map(rows.map(({ row }) => [remotePath(e.name, row.name), remoteObject(row)]));
+  const rows = raw.map((x) => {
+    const row = toRow(x);
+    return { row, digest: String(x.snapshot_digest), path: remotePath(e.name, row.name) };
+  });
+  const objects = new Map(rows.map(({ row, path: at }) => [at, remoteObject(row)]));
   return withGitLock(async () => {
     const { written, oids } = await (await inventoryStore()).prestage(objects);
     const staged = stagedRemotes();
     if (staged.size + rows.length > STAGED_REMOTES_MAX) staged.clear();
-    for (const { row, digest } of rows) {
-      const at = remotePath(e.name, row.name);
-      staged.set(`r:${row.id}`, { digest, endpointId, endpointName: e.name, path: at, oid: oids.get(at)! });
-    }
+    for (const { row, digest, path: at } of rows) staged.set(`r:${row.id}`, { digest, endpointId, endpointName: e.name, path: at, oid: oids.get(at)! });
     return written;
   });
 }
