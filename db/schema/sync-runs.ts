@@ -1,4 +1,4 @@
-import { boolean, index, integer, jsonb, pgEnum, pgTable, text, unique, varchar } from "drizzle-orm/pg-core";
+import { boolean, index, integer, json, jsonb, pgEnum, pgTable, text, unique, varchar } from "drizzle-orm/pg-core";
 import { createdColumn, idColumn, tsColumn } from "./columns";
 import { pdmEndpoints } from "./pdm";
 import { users } from "./users";
@@ -104,7 +104,7 @@ export const syncRunFetches = pgTable(
     ok: boolean("ok").notNull(),
     error: text("error"),
     pdmVersion: varchar("pdm_version", { length: 64 }),
-    remotes: jsonb("remotes"),
+    remotes: json("remotes"),
     fetchedAt: tsColumn("fetched_at").notNull().defaultNow(),
   },
   (t) => [unique("sync_run_fetches_run_endpoint_key").on(t.syncRunId, t.pdmEndpointId)],
