@@ -1,5 +1,5 @@
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
-import type { PgTable } from "drizzle-orm/pg-core";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { isoString } from "@/lib/util/iso-date";
 import type { Executor } from "./client";
 
@@ -36,6 +36,16 @@ export function rowMapper<T extends PgTable>(table: T): (raw: Record<string, unk
     mappers.set(table, m);
   }
   return m as (raw: Record<string, unknown>) => T["$inferSelect"];
+}
+
+/**
+ * `column = any('{…}'::int[])`: thousands of ids as one array parameter. drizzle's inArray binds
+ * one parameter per id, and building, binding and planning 1,000 of them cost the sync's "seen"
+ * update of an endpoint's remotes about 20 ms of its 60.
+ */
+export function idIn(column: PgColumn, ids: readonly number[]): SQL {
+  for (const id of ids) if (!Number.isSafeInteger(id)) throw new TypeError(`not an integer id: ${String(id)}`);
+  return sql`${column} = any(${`{${ids.join(",")}}`}::int[])`;
 }
 
 function toJson(v: unknown): unknown {

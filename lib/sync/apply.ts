@@ -1,5 +1,5 @@
-import { eq, inArray, sql } from "drizzle-orm";
-import { bulkInsert } from "@/db/bulk";
+import { eq, sql } from "drizzle-orm";
+import { bulkInsert, idIn } from "@/db/bulk";
 import { pdmEndpoints, pdmRemotes, type NewPdmRemote, type PdmRemote } from "@/db/schema";
 import { recordChanges, type ChangeInput } from "@/lib/services/changelog/record";
 import type { ServiceContext } from "@/lib/services/context";
@@ -32,7 +32,7 @@ export async function applyRemotePlan(ctx: ServiceContext, endpointId: number, p
   const changes: ChangeInput[] = [];
 
   if (plan.deletes.length) {
-    await ctx.db.delete(pdmRemotes).where(inArray(pdmRemotes.id, plan.deletes.map((r) => r.id)));
+    await ctx.db.delete(pdmRemotes).where(idIn(pdmRemotes.id, plan.deletes.map((r) => r.id)));
     for (const r of plan.deletes)
       changes.push({ action: "delete", objectType: "netbox_pdm.pdmremote", objectId: r.id, repr: r.name, pre: snapshotRow(r), post: null });
   }
@@ -44,7 +44,7 @@ export async function applyRemotePlan(ctx: ServiceContext, endpointId: number, p
       await ctx.db
         .update(pdmRemotes)
         .set({ name: sql`'~renaming~' || ${pdmRemotes.id}::text` })
-        .where(inArray(pdmRemotes.id, renamed.map((u) => u.id)));
+        .where(idIn(pdmRemotes.id, renamed.map((u) => u.id)));
     }
     for (const u of plan.updates) {
       const after: PdmRemote = { ...u.before, ...stateColumns(u.changes), linkCandidates: u.linkCandidates, lastSeenAt: now, lastUpdated: now } as PdmRemote;
@@ -89,7 +89,7 @@ export async function applyRemotePlan(ctx: ServiceContext, endpointId: number, p
     await ctx.db
       .update(pdmRemotes)
       .set({ lastSeenAt: now })
-      .where(inArray(pdmRemotes.id, plan.unchanged.map((u) => u.id)));
+      .where(idIn(pdmRemotes.id, plan.unchanged.map((u) => u.id)));
     await updateLinkCandidates(ctx, plan.unchanged);
   }
 
@@ -131,7 +131,7 @@ export async function applyEndpointOutcome(
  */
 export async function applyVolatile(ctx: ServiceContext, plan: ReconcilePlan, now: Date): Promise<void> {
   const seen = [...plan.unchanged.map((u) => u.id), ...plan.updates.map((u) => u.id)];
-  if (seen.length) await ctx.db.update(pdmRemotes).set({ lastSeenAt: now }).where(inArray(pdmRemotes.id, seen));
+  if (seen.length) await ctx.db.update(pdmRemotes).set({ lastSeenAt: now }).where(idIn(pdmRemotes.id, seen));
   await updateLinkCandidates(ctx, [
     ...plan.unchanged,
     ...plan.updates.map((u) => ({ id: u.id, linkCandidates: u.linkCandidates, candidatesChanged: !sameCandidates(u.before.linkCandidates, u.linkCandidates) })),
