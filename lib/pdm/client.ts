@@ -195,7 +195,10 @@ export function createPdmClient(opts: PdmClientOptions): PdmClient {
   // The pin is checked inside the connector, after the handshake and before undici writes a byte:
   // on a mismatch the request (and so the token) is never sent (SPEC §2.1).
   // No TLS session resumption: a resumed session carries no peer certificate to check the pin on.
-  const baseConnect = buildConnector({ rejectUnauthorized: pin ? false : opts.verifySsl, servername, timeout: timeoutMs, maxCachedSessions: 0 });
+  // One TLS context for all of the endpoint's connections: tls.connect would build a new one (the
+  // root CA store included) for each, and a sync opens up to `limit` connections per endpoint.
+  const secureContext = tls.createSecureContext();
+  const baseConnect = buildConnector({ rejectUnauthorized: pin ? false : opts.verifySsl, servername, timeout: timeoutMs, maxCachedSessions: 0, secureContext });
   const connect: buildConnector.connector = (options, callback) =>
     baseConnect(options, (err, socket) => {
       if (err || !socket) return callback(err ?? new Error("no socket"), null);
