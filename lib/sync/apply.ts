@@ -154,7 +154,7 @@ async function updateLinkCandidates(ctx: ServiceContext, rows: { id: number; lin
   const moved = rows.filter((r) => r.candidatesChanged).map((r) => ({ id: r.id, c: r.linkCandidates }));
   for (let i = 0; i < moved.length; i += 2000) {
     await ctx.db.execute(
-      sql`update ${pdmRemotes} set link_candidates = x.c from json_to_recordset(${JSON.stringify(moved.slice(i, i + 2000))}::json) as x(id integer, c jsonb) where ${pdmRemotes.id} = x.id`,
+      sql`update ${pdmRemotes} set link_candidates = x.c from jsonb_to_recordset(${JSON.stringify(moved.slice(i, i + 2000))}::jsonb) as x(id integer, c jsonb) where ${pdmRemotes.id} = x.id`,
     );
   }
 }

@@ -30,7 +30,7 @@ function columns(fields: JsonObject, map: Record<string, string>): Record<string
 
 /**
  * Updates many remotes in a statement per set of changed columns (a merge changes thousands):
- * `update … from json_to_recordset(…)`, one JSON parameter per chunk, as db/bulk.ts inserts.
+ * `update … from jsonb_to_recordset(…)`, one jsonb parameter per chunk, as db/bulk.ts inserts.
  * Undefined values are left out, as drizzle's `set` does. Returns the updated rows by id.
  */
 async function bulkUpdateRemotes(ctx: ServiceContext, items: { id: number; set: Record<string, unknown> }[], now: Date): Promise<Map<number, PdmRemote>> {
@@ -62,7 +62,7 @@ async function bulkUpdateRemotes(ctx: ServiceContext, items: { id: number; set: 
         return o;
       });
       const result = await ctx.db.execute(
-        sql`update ${pdmRemotes} set ${assign} from json_to_recordset(${JSON.stringify(payload)}::json) as x(${typed}) where ${pdmRemotes}.${sql.identifier(idCol.name)} = x.${sql.identifier(idCol.name)} returning ${pdmRemotes}.*`,
+        sql`update ${pdmRemotes} set ${assign} from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(${typed}) where ${pdmRemotes}.${sql.identifier(idCol.name)} = x.${sql.identifier(idCol.name)} returning ${pdmRemotes}.*`,
       );
       for (const raw of rowsOf<Record<string, unknown>>(result)) {
         const row = map(raw);
