@@ -105,16 +105,18 @@ function start(): Clock {
   const worker = new Worker(CLOCK_THREAD, { eval: true, workerData: { port: port2, flag, lead: LEAD_MS }, transferList: [port2] });
   const c: Clock = { port: port1, wake: new Int32Array(flag, 0, 1), until: new BigInt64Array(flag, 8, 1), waiters: new Map(), spinning: false };
   port1.on("message", (ids: number[]) => {
+    // Handed over up to LEAD_MS ahead: release() frees what is due now, spinIfNear's turns the
+    // rest. (Anything further off, which the thread never sends, goes back to it through
+    // waitUntil's loop.)
     const now = performance.now();
     for (const id of ids) {
       const w = c.waiters.get(id);
-      if (!w) continue;
-      // Handed over up to LEAD_MS ahead: released by spinIfNear's turns once it is due. (Anything
-      // further off, which the thread never sends, goes back to it through waitUntil's loop.)
-      if (w.deadline > now && w.deadline - now <= SPIN_MS) continue;
-      c.waiters.delete(id);
-      w.resolve();
+      if (w && w.deadline - now > SPIN_MS) {
+        c.waiters.delete(id);
+        w.resolve();
+      }
     }
+    release(c);
     spinIfNear(c);
   });
   // Neither keeps the process alive: a pending latency never did (the servers' sockets do).

@@ -1,5 +1,5 @@
-import { eq, getTableColumns, inArray, sql } from "drizzle-orm";
-import { bulkInsert, rowMapper, rowsOf } from "@/db/bulk";
+import { eq, getTableColumns, sql } from "drizzle-orm";
+import { bulkInsert, idIn, rowMapper, rowsOf } from "@/db/bulk";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type NewPdmRemote, type PdmRemote } from "@/db/schema";
 import type { JsonObject, PlanEntry } from "@/lib/git";
 import { recordChanges, type ChangeInput } from "../changelog/record";
@@ -95,17 +95,17 @@ export async function applyMergePlan(ctx: ServiceContext, plan: PlanEntry[]): Pr
   // Remotes: deletes, then updates (renames free their old names first), then creates.
   const deletes = remotes.filter((p) => p.action === "delete");
   if (deletes.length) {
-    const rows = await ctx.db.select().from(pdmRemotes).where(inArray(pdmRemotes.id, deletes.map(idOf)));
-    await ctx.db.delete(pdmRemotes).where(inArray(pdmRemotes.id, rows.map((r) => r.id)));
+    const rows = await ctx.db.select().from(pdmRemotes).where(idIn(pdmRemotes.id, deletes.map(idOf)));
+    await ctx.db.delete(pdmRemotes).where(idIn(pdmRemotes.id, rows.map((r) => r.id)));
     for (const r of rows) changes.push({ action: "delete", objectType: "netbox_pdm.pdmremote", objectId: r.id, repr: r.name, pre: remoteSnap(r), post: null });
   }
   const updates = remotes.filter((p) => p.action === "update");
   if (updates.length) {
-    const before = new Map((await ctx.db.select().from(pdmRemotes).where(inArray(pdmRemotes.id, updates.map(idOf)))).map((r) => [r.id, r]));
+    const before = new Map((await ctx.db.select().from(pdmRemotes).where(idIn(pdmRemotes.id, updates.map(idOf)))).map((r) => [r.id, r]));
     const present = updates.filter((p) => before.has(idOf(p)));
     const renamed = present.filter((p) => "name" in p.fields).map(idOf);
     if (renamed.length) {
-      await ctx.db.update(pdmRemotes).set({ name: sql`'~merging~' || ${pdmRemotes.id}::text` }).where(inArray(pdmRemotes.id, renamed));
+      await ctx.db.update(pdmRemotes).set({ name: sql`'~merging~' || ${pdmRemotes.id}::text` }).where(idIn(pdmRemotes.id, renamed));
     }
     const after = await bulkUpdateRemotes(ctx, present.map((p) => ({ id: idOf(p), set: columns(p.fields, REMOTE_COLUMNS) })), now);
     for (const p of present) {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { eq, inArray, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { rowMapper, rowsOf, selectAll } from "@/db/bulk";
+import { idIn, rowMapper, rowsOf, selectAll } from "@/db/bulk";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type PdmEndpoint, type PdmRemote } from "@/db/schema";
 import { getEnv } from "@/env";
 import { openGitStore, pathSegment, type GitStore, type JsonObject, type SnapshotResult } from "@/lib/git";
@@ -190,7 +190,7 @@ export async function inventoryChanges(
     } else ids.push(Number(k.slice(2)));
   }
   if (ids.length) {
-    const rows = await selectAll(db, pdmRemotes, inArray(pdmRemotes.id, ids));
+    const rows = await selectAll(db, pdmRemotes, idIn(pdmRemotes.id, ids));
     for (const r of rows) {
       const at = remotePath(names.get(r.pdmEndpointId) ?? `#${r.pdmEndpointId}`, r.name);
       const was = paths.get(`r:${r.id}`);
