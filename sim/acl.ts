@@ -69,9 +69,19 @@ export function rolesOn(acl: SimAclEntry[], path: string): Set<SimRole> {
   return roles;
 }
 
-export function privilegesOn(acl: SimAclEntry[], path: string): Set<SimPrivilege> {
-  const out = new Set<SimPrivilege>();
-  for (const role of rolesOn(acl, path)) for (const p of ROLES[role]) out.add(p);
+// Every API request asks for the privileges on one path. A token's ACL is replaced, never edited
+// in place (parseAcl builds a new list), so the answers can be kept per list.
+const privilegeMemo = new WeakMap<SimAclEntry[], Map<string, ReadonlySet<SimPrivilege>>>();
+
+export function privilegesOn(acl: SimAclEntry[], path: string): ReadonlySet<SimPrivilege> {
+  let memo = privilegeMemo.get(acl);
+  if (!memo) privilegeMemo.set(acl, (memo = new Map()));
+  let out = memo.get(path);
+  if (!out) {
+    const set = new Set<SimPrivilege>();
+    for (const role of rolesOn(acl, path)) for (const p of ROLES[role]) set.add(p);
+    memo.set(path, (out = set));
+  }
   return out;
 }
 

@@ -321,7 +321,17 @@ export async function startPdmSimulator(opts: SimulatorOptions = {}): Promise<Ru
   const peerKey = (s: { remoteAddress?: string; remotePort?: number }) => `${s.remoteAddress}|${s.remotePort}`;
   const apiSockets = new WeakSet<object>();
 
-  const find = (id: string) => remotes.find((r) => r.id === id);
+  // Every remote-version request looks its remote up: by id, in an index of the current list
+  // (the list is replaced on every change, never edited in place).
+  let index: { of: SimRemote[]; byId: Map<string, SimRemote> } | null = null;
+  const find = (id: string): SimRemote | undefined => {
+    if (index?.of !== remotes) {
+      const byId = new Map<string, SimRemote>();
+      for (const r of remotes) if (!byId.has(r.id)) byId.set(r.id, r);
+      index = { of: remotes, byId };
+    }
+    return index.byId.get(id);
+  };
   const findToken = (id: string) => tokens.find((t) => t.tokenid === id);
 
   function headersFor(type: string | null, length: number) {
