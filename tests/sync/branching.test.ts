@@ -147,6 +147,26 @@ describeEachDb("branching", (get) => {
     execFileSync("git", ["--git-dir", path.join(getEnv().dataDir, "inventory.git"), "fsck", "--full"], { stdio: "pipe" });
   });
 
+  it("a remote written behind the app's back after its digest was taken is snapshotted as it is now", async () => {
+    await settings({ branching_enabled: false });
+    const { sim, ep } = await setup(4);
+    await sync(ep.id);
+    const store = await inventoryStore();
+    const [a, b] = sim.control.remotes().map((r) => r.id);
+    const ra = await remoteRow(ep.id, a!);
+    const rb = await remoteRow(ep.id, b!);
+    // Rewriting a row with its own values moves its row version but not its content: no commit.
+    await db.handle.db.update(pdmRemotes).set({ version: rb.version }).where(eq(pdmRemotes.id, rb.id));
+    const tip = await store.resolve("main");
+    expect(await withGitLock(() => commitInventoryToMain(ctxFor(db), "same values"))).toMatchObject({ changed: false, oid: tip });
+    // A real change, with no change-log entry and no service call, twice in a row.
+    for (const version of ["9.9-raw", "9.10-raw"]) {
+      await db.handle.db.update(pdmRemotes).set({ version }).where(eq(pdmRemotes.id, ra.id));
+      expect(await withGitLock(() => commitInventoryToMain(ctxFor(db), "raw edit"))).toMatchObject({ changed: true, summary: `1 remote updated (${ra.name})` });
+      expect(await store.readObject("main", remotePath(ep.name, ra.name))).toMatchObject({ version });
+    }
+  });
+
   it("with branching: no changes leaves no branch; changes merge when nothing conflicts", async () => {
     const { sim, ep } = await setup(6);
     await sync(ep.id); // baseline (branching still off from the previous test? set explicitly)
