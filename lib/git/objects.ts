@@ -31,20 +31,29 @@ function sortKey(e: TreeEntry): string {
 }
 
 export function sortEntries(entries: TreeEntry[]): TreeEntry[] {
-  return [...entries].sort((a, b) => {
-    const x = sortKey(a);
-    const y = sortKey(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  // Keys made once, not twice per comparison: a folder of 1,000 remotes takes ~10,000 of them.
+  const keyed = entries.map((e) => ({ e, k: sortKey(e) }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.e);
 }
 
-/** Tree content: `<mode> <name>\0<20-byte oid>` per entry (mode 40000 for trees, as git writes). */
-export function treeContent(entries: TreeEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const e of sortEntries(entries)) {
-    parts.push(Buffer.from(`${e.mode === "040000" ? "40000" : e.mode} ${e.path}\0`), Buffer.from(e.oid, "hex"));
+/**
+ * Tree content: `<mode> <name>\0<20-byte oid>` per entry (mode 40000 for trees, as git writes),
+ * in Git's order (`sorted`: the entries already are). One buffer, written in place.
+ */
+export function treeContent(entries: TreeEntry[], sorted = false): Buffer {
+  const list = sorted ? entries : sortEntries(entries);
+  const heads = list.map((e) => `${e.mode === "040000" ? "40000" : e.mode} ${e.path}\0`);
+  let size = 0;
+  for (const h of heads) size += Buffer.byteLength(h) + 20;
+  const buf = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < list.length; i++) {
+    at += buf.write(heads[i]!, at);
+    if (buf.write(list[i]!.oid, at, "hex") !== 20) throw new Error(`not an object id: ${list[i]!.oid}`);
+    at += 20;
   }
-  return Buffer.concat(parts);
+  return buf;
 }
 
 /** Canonical JSON of an inventory object: recursively sorted keys, two-space indent, newline. */

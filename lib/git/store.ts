@@ -4,7 +4,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import git from "isomorphic-git";
 import { PackReader, writePack } from "./pack";
-import { assertNoSecrets, objectOid, serializeObject, treeContent, type TreeEntry } from "./objects";
+import { assertNoSecrets, objectOid, serializeObject, sortEntries, treeContent, type TreeEntry } from "./objects";
 
 // The Git-backed snapshot store (SPEC §5): a bare repository whose `main` is the inventory's
 // history, one pretty JSON file per object. The only code that imports isomorphic-git.
@@ -449,12 +449,14 @@ export async function openGitStore(dir: string): Promise<GitStore> {
       }
     }
     if (!entries.length) return null;
-    const content = treeContent(entries);
+    const sorted = sortEntries(entries);
+    const content = treeContent(sorted, true);
     const oid = objectOid("tree", content);
     if (oid !== node.orig && !treeCache.has(oid)) {
       writeLoose("tree", content, oid);
       stats.trees++;
-      rememberTree(oid, parseTree(content));
+      // What parseTree would read back from it.
+      rememberTree(oid, sorted.map((e) => ({ path: e.path, oid: e.oid, tree: e.mode === "040000" })));
     }
     return oid;
   }
@@ -555,7 +557,9 @@ export async function openGitStore(dir: string): Promise<GitStore> {
       const added: string[] = [];
       const modified: string[] = [];
       const removed: string[] = [];
-      for (const [path, was] of [...touched].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      // The default sort compares UTF-16 code units, as `<` does.
+      for (const path of [...touched.keys()].sort()) {
+        const was = touched.get(path) ?? null;
         const is = currentAt(root, path) ?? null;
         if (was === null && is !== null) added.push(path);
         else if (was !== null && is === null) removed.push(path);
