@@ -157,7 +157,7 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-async function makeCertificate(cn: string): Promise<{ cert: string; key: string; fingerprint: string }> {
+export async function makeCertificate(cn: string): Promise<{ cert: string; key: string; fingerprint: string }> {
   const pems = await selfsigned.generate([{ name: "commonName", value: cn }, { name: "organizationName", value: "Proxmox Datacenter Manager" }], {
     keyType: "ec",
     curve: "P-256",
