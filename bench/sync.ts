@@ -9,6 +9,7 @@ import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { updateSettings } from "@/lib/services/settings";
 import { createSyncRun, getSyncRun, type SyncRunStepRecord } from "@/lib/services/sync-runs";
 import { spawnSimulators, type SimProcess } from "@/sim/process";
+import { transportFloor } from "./floor";
 import type { BenchModule, BenchResult } from "./types";
 import { postgresBenchDatabase, simLatencyNote, withDataDir } from "./util";
 
@@ -120,6 +121,9 @@ const measured: BenchModule = {
       if (Number(written?.n) !== 0) throw new Error(`the unchanged second run wrote ${written?.n} change-log entries`);
       const requests = ENDPOINTS * (REMOTES + 2);
       const fetchBound = (requests / CONCURRENCY) * LATENCY;
+      // The same number of calls with none of our code (bench/floor): what the fetch costs here at best.
+      const floor = await transportFloor(requests, CONCURRENCY, LATENCY);
+      const floorNote = `; the machine's floor for these ${requests} calls (a bare undici Pool and a bare HTTPS server on the same clock): ${floor.toFixed(0)} ms, ${(floor / fetchBound).toFixed(2)}× the fetch bound`;
       const results: BenchResult[] = [
         {
           group: this.group,
@@ -128,7 +132,7 @@ const measured: BenchModule = {
           unit: "ms",
           target: 1.3 * fetchBound + 2000,
           kind: "max",
-          note: `fetch bound ${fetchBound.toFixed(0)} ms (${requests} requests / ${CONCURRENCY} × ${LATENCY} ms); ${breakdown(first.run.steps)}; ${simLatencyNote(firstStats, LATENCY, (l) => 1.3 * (requests / CONCURRENCY) * l + 2000)}`,
+          note: `fetch bound ${fetchBound.toFixed(0)} ms (${requests} requests / ${CONCURRENCY} × ${LATENCY} ms); ${breakdown(first.run.steps)}; ${simLatencyNote(firstStats, LATENCY, (l) => 1.3 * (requests / CONCURRENCY) * l + 2000)}${floorNote}`,
         },
         {
           group: this.group,
@@ -137,7 +141,7 @@ const measured: BenchModule = {
           unit: "ms",
           target: 1.3 * fetchBound + 500,
           kind: "max",
-          note: `${breakdown(second.run.steps)}; ${simLatencyNote(secondStats, LATENCY, (l) => 1.3 * (requests / CONCURRENCY) * l + 500)}`,
+          note: `${breakdown(second.run.steps)}; ${simLatencyNote(secondStats, LATENCY, (l) => 1.3 * (requests / CONCURRENCY) * l + 500)}${floorNote}`,
         },
         { group: this.group, name: "app process memory during both syncs (peak RSS)", value: peakRss / 1e6, unit: "MB", target: 500, kind: "max" },
         { group: this.group, name: "largest step output, 10,000 remotes (Inngest limit 4 MB)", value: Number(state?.max ?? 0) / MB, unit: "MB", target: 4, kind: "max" },
