@@ -42,12 +42,15 @@ export function splitPropertyString(input: string): string[] {
 /** "host", "host:port", "[v6]", "[v6]:port", or a bare IPv6 address (no port then). */
 export function parseHostPort(hostname: string): { host: string; port: number | null } {
   const h = hostname.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(h);
-  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : null };
-  const colons = (h.match(/:/g) ?? []).length;
-  if (colons === 1) {
-    const [host, port] = h.split(":") as [string, string];
-    if (/^\d{1,5}$/.test(port)) return { host, port: Number(port) };
+  if (h.startsWith("[")) {
+    const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(h);
+    if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : null };
+  }
+  const colon = h.indexOf(":");
+  // Exactly one colon: host and port (thousands of these per sync, hence no regex to count them).
+  if (colon >= 0 && colon === h.lastIndexOf(":")) {
+    const port = h.slice(colon + 1);
+    if (/^\d{1,5}$/.test(port)) return { host: h.slice(0, colon), port: Number(port) };
   }
   // Bare IPv6 (several colons, no brackets) cannot carry a port.
   return { host: h, port: null };
