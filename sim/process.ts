@@ -24,22 +24,29 @@ export async function spawnSimulator(args: string[] = []): Promise<SimProcess> {
   return one!;
 }
 
-/** `count` simulated PDMs served by one child process (each its own port, data and certificate). */
-export async function spawnSimulators(count: number, args: string[] = []): Promise<SimProcess[]> {
-  const root = path.join(__dirname, "..");
-  // node with tsx's loader: one process, so stopping it stops the simulator itself.
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "pdm-sim.ts"), "--json", "--port", "0", "--instances", String(count), ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const parsed = await new Promise<unknown>((resolve, reject) => {
+/**
+ * Runs a TypeScript server script in a node process of its own (tsx's loader in that process, so
+ * stopping it stops the script itself) and resolves with the first JSON line it prints: its
+ * address and whatever else a caller needs to reach it.
+ */
+export async function spawnServerScript(file: string, args: string[] = []): Promise<{ child: ChildProcess; info: unknown }> {
+  const child = spawn(process.execPath, ["--import", "tsx", file, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const info = await new Promise<unknown>((resolve, reject) => {
     let buf = "";
     child.stdout!.on("data", (c: Buffer) => {
       buf += c.toString();
       const line = buf.split("\n").find((l) => l.startsWith("{") || l.startsWith("["));
       if (line) resolve(JSON.parse(line));
     });
-    child.once("exit", (code) => reject(new Error(`simulator exited with code ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${path.basename(file)} exited with code ${code}`)));
   });
+  return { child, info };
+}
+
+/** `count` simulated PDMs served by one child process (each its own port, data and certificate). */
+export async function spawnSimulators(count: number, args: string[] = []): Promise<SimProcess[]> {
+  const script = path.join(__dirname, "..", "scripts", "pdm-sim.ts");
+  const { child, info: parsed } = await spawnServerScript(script, ["--json", "--port", "0", "--instances", String(count), ...args]);
   const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
   let stopped: Promise<void> | null = null;
   const stopAll = () =>

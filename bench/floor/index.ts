@@ -1,25 +1,18 @@
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { Pool } from "undici";
+import { spawnServerScript } from "@/sim/process";
 
 /**
  * `calls` remote-version calls from a bare undici Pool to a bare HTTPS server with the
- * simulator's clock (./server.ts), in a process of its own: what this machine's TLS, sockets and event
- * loops cost at this latency and concurrency with none of our code. Printed beside the figure.
+ * simulator's clock (./server.ts), in a process of its own: what this machine's TLS, sockets and
+ * event loops cost at this latency and concurrency with none of our code. Printed beside the
+ * figures, never judged.
  */
 export async function transportFloor(calls: number, concurrency: number, latencyMs: number): Promise<number> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "server.ts"), String(latencyMs)], { stdio: ["ignore", "pipe", "inherit"] });
+  const { child, info } = await spawnServerScript(path.join(__dirname, "server.ts"), [String(latencyMs)]);
   const exited = new Promise((r) => child.once("exit", r));
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let buf = "";
-      child.stdout!.on("data", (c: Buffer) => {
-        buf += c.toString();
-        const line = buf.split("\n").find((l) => l.startsWith("{"));
-        if (line) resolve((JSON.parse(line) as { port: number }).port);
-      });
-      child.once("exit", (code) => reject(new Error(`floor server exited with code ${code}`)));
-    });
+    const { port } = info as { port: number };
     const pool = new Pool(`https://127.0.0.1:${port}`, { connections: concurrency, connect: { rejectUnauthorized: false } });
     const run = async (n: number) => {
       let next = 0;

@@ -1,7 +1,8 @@
-// The platform's floor under the PDM client figure (bench/pdm.ts): the least an HTTPS server in
-// Node can be — no routing, authentication, log or faults — answering every request after the
-// same latency, through the simulator's clock, with the simulator's kind of certificate. What
-// the PDM client and the simulator cost beyond this is ours; this much is the machine's.
+// The machine's floor under the PDM client and sync figures (bench/floor/index.ts): the least an
+// HTTPS server in Node can be — no routing, authentication, log or faults — answering every
+// request after the same latency, through the simulator's clock, with the simulator's kind of
+// certificate. What the PDM client and the simulator cost beyond this is ours; this much is the
+// machine's.
 import https from "node:https";
 import { waitUntil } from "@/sim/clock";
 import { makeCertificate } from "@/sim/server";

@@ -39,18 +39,17 @@ export function sortEntries(entries: TreeEntry[]): TreeEntry[] {
 
 /**
  * Tree content: `<mode> <name>\0<20-byte oid>` per entry (mode 40000 for trees, as git writes),
- * in Git's order (`sorted`: the entries already are). One buffer, written in place.
+ * of entries already in Git's order (sortEntries). One buffer, written in place.
  */
-export function treeContent(entries: TreeEntry[], sorted = false): Buffer {
-  const list = sorted ? entries : sortEntries(entries);
-  const heads = list.map((e) => `${e.mode === "040000" ? "40000" : e.mode} ${e.path}\0`);
+export function treeContent(sorted: TreeEntry[]): Buffer {
+  const heads = sorted.map((e) => `${e.mode === "040000" ? "40000" : e.mode} ${e.path}\0`);
   let size = 0;
   for (const h of heads) size += Buffer.byteLength(h) + 20;
   const buf = Buffer.allocUnsafe(size);
   let at = 0;
-  for (let i = 0; i < list.length; i++) {
+  for (let i = 0; i < sorted.length; i++) {
     at += buf.write(heads[i]!, at);
-    if (buf.write(list[i]!.oid, at, "hex") !== 20) throw new Error(`not an object id: ${list[i]!.oid}`);
+    if (buf.write(sorted[i]!.oid, at, "hex") !== 20) throw new Error(`not an object id: ${sorted[i]!.oid}`);
     at += 20;
   }
   return buf;

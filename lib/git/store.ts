@@ -450,7 +450,7 @@ export async function openGitStore(dir: string): Promise<GitStore> {
     }
     if (!entries.length) return null;
     const sorted = sortEntries(entries);
-    const content = treeContent(sorted, true);
+    const content = treeContent(sorted);
     const oid = objectOid("tree", content);
     if (oid !== node.orig && !treeCache.has(oid)) {
       writeLoose("tree", content, oid);

@@ -4,15 +4,13 @@ import { z } from "zod";
 // Shared field validators (SPEC §2): one definition for the services, the API and the UI forms.
 
 const FINGERPRINT_HEX = /^[0-9a-f]{64}$/;
-const FINGERPRINT_CANONICAL = /^[0-9a-f]{2}(?::[0-9a-f]{2}){31}$/;
-const FINGERPRINT_CANONICAL_ANY_CASE = /^[0-9a-f]{2}(?::[0-9a-f]{2}){31}$/i;
+/** Canonical but for case (PVE and PDM show fingerprints in capitals; people paste them so). */
+const FINGERPRINT_COLONS = /^[0-9a-f]{2}(?::[0-9a-f]{2}){31}$/i;
 
 /** SHA-256 fingerprint: 32 bytes of hex, colons optional, any case → lowercase colon-separated. */
 export function normalizeFingerprint(input: string): string | null {
-  // Most values (PDM's own output) are already canonical: the sync parses thousands per run.
-  if (FINGERPRINT_CANONICAL.test(input)) return input;
-  // PVE and PDM show fingerprints in capitals; people paste them so.
-  if (FINGERPRINT_CANONICAL_ANY_CASE.test(input)) return input.toLowerCase();
+  // Most values (PDM's own output) are colon-separated already, in either case: the sync parses thousands per run.
+  if (FINGERPRINT_COLONS.test(input)) return input.toLowerCase();
   const hex = input.trim().toLowerCase().replace(/:/g, "");
   if (!FINGERPRINT_HEX.test(hex)) return null;
   let out = hex.slice(0, 2);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { idIn, rowMapper, rowsOf, selectAll } from "@/db/bulk";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type PdmEndpoint, type PdmRemote } from "@/db/schema";
@@ -113,22 +113,21 @@ const digestMemo = new WeakMap<object, Map<number, { v: string; d: string }>>();
 /** Remotes' digests, by id: hashed in the database where the memo has no digest of this row version. */
 async function remoteDigests(db: Executor): Promise<Map<number, { v: string; d: string }>> {
   const r = pdmRemotes;
-  const memo = digestMemo.get(db);
   // Raw rows: 10,000 of them through drizzle's result mapping cost more than the query itself.
-  const current = memo
-    ? rowsOf<{ id: number; v: string }>(await db.execute(sql`select ${r.id} as id, xmin::text as v from ${r}`))
-    : null;
+  const hashed = async (where: SQL | null) =>
+    rowsOf<{ id: number; v: string; d: string }>(await db.execute(sql`select ${r.id} as id, xmin::text as v, ${remoteDigest()} as d from ${r}${where ? sql` where ${where}` : sql``}`));
+  const memo = digestMemo.get(db);
   const next = new Map<number, { v: string; d: string }>();
-  const stale: number[] = [];
-  for (const x of current ?? []) {
-    const m = memo!.get(x.id);
-    if (m && m.v === x.v) next.set(x.id, m);
-    else stale.push(x.id);
-  }
-  if (!current || stale.length) {
-    const where = current ? sql` where ${idIn(r.id, stale)}` : sql``;
-    for (const x of rowsOf<{ id: number; v: string; d: string }>(await db.execute(sql`select ${r.id} as id, xmin::text as v, ${remoteDigest()} as d from ${r}${where}`)))
-      next.set(x.id, { v: x.v, d: x.d });
+  if (!memo) {
+    for (const x of await hashed(null)) next.set(x.id, x);
+  } else {
+    const stale: number[] = [];
+    for (const x of rowsOf<{ id: number; v: string }>(await db.execute(sql`select ${r.id} as id, xmin::text as v from ${r}`))) {
+      const m = memo.get(x.id);
+      if (m?.v === x.v) next.set(x.id, m);
+      else stale.push(x.id);
+    }
+    if (stale.length) for (const x of await hashed(idIn(r.id, stale))) next.set(x.id, x);
   }
   digestMemo.set(db, next);
   return next;
