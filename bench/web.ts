@@ -9,13 +9,13 @@ import { createContext, SYSTEM_ACTOR } from "@/lib/services/context";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { bulkCreateRemotes } from "@/lib/services/pdm-remotes/bulk";
 import type { BenchModule, BenchResult } from "./types";
-import { median, postgresBenchDatabase } from "./util";
+import { freePort, median, postgresBenchDatabase } from "./util";
 
 // Issue #3 numbers on a production build (`next start`) over PostgreSQL with 10,000 remotes:
 // the remotes API (latency and throughput) and the remotes list page.
 
-const PORT = 3230;
-const BASE = `http://127.0.0.1:${PORT}`;
+/** Set once the server's port is chosen (a free one, so a busy 3230 or a second checkout never collides). */
+let BASE = "";
 const TOKEN = "BenchToken0000000000000000000000000000AB";
 const PASSWORD = "bench-admin-password";
 const root = path.join(__dirname, "..");
@@ -95,13 +95,15 @@ export const webBench: BenchModule = {
     let server: ChildProcess | undefined;
     try {
       await seed(pg.url);
+      const port = await freePort();
+      BASE = `http://127.0.0.1:${port}`;
       const env = { ...process.env, NEXT_DIST_DIR: ".next-bench", NEXT_TELEMETRY_DISABLED: "1" };
       // next build adds its dist directory's types to tsconfig.json: put the file back as it was.
       const tsconfig = fs.readFileSync(path.join(root, "tsconfig.json"), "utf8");
       const build = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], { cwd: root, env, stdio: "ignore" });
       fs.writeFileSync(path.join(root, "tsconfig.json"), tsconfig);
       if (build.status !== 0) throw new Error("next build failed");
-      server = spawn(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(PORT), "-H", "127.0.0.1"], {
+      server = spawn(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
         cwd: root,
         stdio: "ignore",
         env: {
