@@ -26,15 +26,35 @@ export interface SyncHandlerArgs {
   runId: string;
 }
 
+/**
+ * Step bodies under way in this process, by run and step id. An engine may start a step again
+ * while its first attempt is still running (Inngest redelivering a step whose request timed out;
+ * @inngest/test re-running parallel steps, inngest/inngest-js#1122): the second start joins the
+ * first instead of fetching or reconciling the same endpoint twice at once. Steps are idempotent
+ * as well (staging is an upsert, a reconcile returns the outcome it recorded), so a start after
+ * the first one ended simply runs again.
+ */
+const inFlight = new Map<string, Promise<unknown>>();
+
+function singleFlight<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const running = inFlight.get(key);
+  if (running) return running as Promise<T>;
+  const p = fn().finally(() => inFlight.delete(key));
+  inFlight.set(key, p);
+  return p;
+}
+
 export async function syncPdmHandler({ event, step: engine, runId: engineRunId }: SyncHandlerArgs) {
   const runId = event.data.runId;
   // Every step says it is under way (the run page's "current step"), whichever engine runs it.
   const step: StepTools = {
     run: (id, fn) =>
-      engine.run(id, async () => {
-        await bumpProgress(await appDatabase(), runId, {}, id);
-        return fn();
-      }),
+      engine.run(id, () =>
+        singleFlight(`${runId}:${id}`, async () => {
+          await bumpProgress(await appDatabase(), runId, {}, id);
+          return fn();
+        }),
+      ),
   };
   const start = await step.run("start", async () => startRun(await appDatabase(), runId, engineRunId));
   if (start.terminal) return { runId, status: "already-finished" };
