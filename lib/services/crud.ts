@@ -8,6 +8,7 @@ import { authorize, type Permission } from "@/lib/auth/permissions";
 import { AppError, NotFoundError, ValidationError, addFieldError, type FieldErrors } from "@/lib/errors";
 import { OBJECT_TYPES, type ObjectType } from "@/lib/object-types";
 import { isoString } from "@/lib/util/iso-date";
+import { isRowId } from "@/lib/validation/fields";
 import { zodToFieldErrors } from "@/lib/validation/zod-errors";
 import { recordChanges, type ChangeInput } from "./changelog/record";
 import { withTransaction, type ServiceContext } from "./context";
@@ -268,7 +269,7 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
   }
 
   async function loadOne(db: Executor, id: number): Promise<R | null> {
-    if (!Number.isSafeInteger(id) || id <= 0 || id > 2147483647) return null;
+    if (!isRowId(id)) return null;
     const [rec] = await load(db, [id]);
     return rec ?? null;
   }
@@ -394,7 +395,7 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
 
     async bulkDelete(ctx, ids) {
       authorize(ctx.actor, perms.write);
-      const unique = [...new Set(ids)].filter((id) => Number.isSafeInteger(id) && id > 0 && id <= 2147483647);
+      const unique = [...new Set(ids)].filter(isRowId);
       if (!unique.length) return 0;
       return guarded(() =>
         withTransaction(ctx, async (tx) => {

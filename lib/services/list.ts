@@ -47,6 +47,15 @@ export interface Page<T> {
   snapshot?: string;
 }
 
+/**
+ * A page whose ids one query found (filtered, ordered, limited) and another query loaded:
+ * the records in the ids' order.
+ */
+export function pageInIdOrder<T extends { id: number }>(ids: number[], records: T[], total: number, limit: number, offset: number): Page<T> {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  return { count: total, limit, offset, results: ids.map((id) => byId.get(id)).filter((r): r is T => !!r) };
+}
+
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
 

@@ -86,12 +86,20 @@ const SAFE_ID = "[A-Za-z0-9_][A-Za-z0-9._-]*";
 export const TOKEN_ID_RE = new RegExp(`^[^\\s:/@!\\x00-\\x1f\\x7f]+@${SAFE_ID}!${SAFE_ID}$`);
 export const zTokenId = z.string(MSG.required).trim().min(1, MSG.required).max(255).regex(TOKEN_ID_RE, MSG.tokenId);
 
+/** The largest id a row can have (ids are PostgreSQL `integer`s). */
+export const MAX_ROW_ID = 2147483647;
+
+/** Whether `id` can be a row's id; any other number is simply not found (never a database error). */
+export function isRowId(id: number): boolean {
+  return Number.isSafeInteger(id) && id > 0 && id <= MAX_ROW_ID;
+}
+
 /** A reference to another object by id (null clears it where allowed). */
 export const zRefId = z
   .number("Expected an object id (integer).")
   .int("Expected an object id (integer).")
   .positive("Expected an object id (integer).")
-  .max(2147483647, "Expected an object id (integer).");
+  .max(MAX_ROW_ID, "Expected an object id (integer).");
 
 export const zHttpUrl = z.string().trim().max(500).refine((v) => {
   if (v === "") return true;

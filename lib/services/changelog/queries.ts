@@ -4,7 +4,8 @@ import { z } from "zod";
 import { CHANGE_ACTIONS, objectChanges } from "@/db/schema";
 import { authorize } from "@/lib/auth/permissions";
 import { NotFoundError } from "@/lib/errors";
-import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
+import { isRowId } from "@/lib/validation/fields";
+import { buildOrderBy, buildWhere, clampLimit, pageInIdOrder, type ListInput, type ListSpec, type Page } from "../list";
 import type { ServiceContext } from "../context";
 
 // NetBox's ObjectChange (SPEC §7), read side: the Changelog tabs and /api/core/object-changes/.
@@ -85,19 +86,13 @@ export async function listObjectChanges(ctx: ServiceContext, input: ListInput = 
       .limit(limit)
       .offset(offset),
   ]);
-  const recs = await load(ctx.db, idRows.map((r) => r.id));
-  const byId = new Map(recs.map((r) => [r.id, r]));
-  return {
-    count: Number(totals[0]?.n ?? 0),
-    limit,
-    offset,
-    results: idRows.map((r) => byId.get(r.id)).filter((r): r is ObjectChangeRecord => !!r),
-  };
+  const ids = idRows.map((r) => r.id);
+  return pageInIdOrder(ids, await load(ctx.db, ids), Number(totals[0]?.n ?? 0), limit, offset);
 }
 
 export async function getObjectChange(ctx: ServiceContext, id: number): Promise<ObjectChangeRecord> {
   authorize(ctx.actor, "inventory.read");
-  const [rec] = Number.isSafeInteger(id) && id > 0 && id <= 2147483647 ? await load(ctx.db, [id]) : [];
+  const [rec] = isRowId(id) ? await load(ctx.db, [id]) : [];
   if (!rec) throw new NotFoundError("change", id);
   return rec;
 }

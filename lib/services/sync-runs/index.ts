@@ -16,7 +16,7 @@ import {
 import { getEnv, workflowEngineMode } from "@/env";
 import { authorize } from "@/lib/auth/permissions";
 import { NotFoundError } from "@/lib/errors";
-import { zRefId } from "@/lib/validation/fields";
+import { isRowId, zRefId } from "@/lib/validation/fields";
 import { checkRefsExist, parseInput } from "../crud";
 import { addFieldError, ValidationError, type FieldErrors } from "@/lib/errors";
 import type { ServiceContext } from "../context";
@@ -166,7 +166,7 @@ export async function listSyncRuns(ctx: ServiceContext, input: ListInput = {}): 
 
 export async function getSyncRun(ctx: ServiceContext, id: number): Promise<SyncRunRecord & { steps: SyncRunStepRecord[] }> {
   authorize(ctx.actor, "inventory.read");
-  const [row] = Number.isSafeInteger(id) && id > 0 && id <= 2147483647 ? await ctx.db.select().from(syncRuns).where(eq(syncRuns.id, id)) : [];
+  const [row] = isRowId(id) ? await ctx.db.select().from(syncRuns).where(eq(syncRuns.id, id)) : [];
   if (!row) throw new NotFoundError("sync run", id);
   const [rec] = await hydrate(ctx.db, [row]);
   const steps = await ctx.db.select().from(syncRunSteps).where(eq(syncRunSteps.syncRunId, id)).orderBy(syncRunSteps.startedAt, syncRunSteps.id);

@@ -5,12 +5,12 @@ import { apiTokens, users, type UserRole } from "@/db/schema";
 import { authorize, can } from "@/lib/auth/permissions";
 import { generateTokenKey, hashTokenKey, TOKEN_KEY_RE } from "@/lib/auth/token-keys";
 import { AppError, NotFoundError, ValidationError, type FieldErrors } from "@/lib/errors";
-import { zRefId } from "@/lib/validation/fields";
+import { isRowId, zRefId } from "@/lib/validation/fields";
 import { recordChanges } from "../changelog/record";
 import { iso, parseInput, type BaseRecord, type Ref } from "../crud";
 import { cachedActor, invalidateAuthCache } from "../auth-cache";
 import { withTransaction, type Actor, type ServiceContext } from "../context";
-import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
+import { buildOrderBy, buildWhere, clampLimit, pageInIdOrder, type ListInput, type ListSpec, type Page } from "../list";
 
 // API tokens (SPEC §8): 40 alphanumerics, returned once as `key`, stored as SHA-256.
 // People manage their own tokens; admins manage everyone's.
@@ -92,19 +92,13 @@ export async function listTokens(ctx: ServiceContext, input: ListInput = {}): Pr
     ctx.db.select({ n: count() }).from(apiTokens).where(where),
     ctx.db.select({ id: apiTokens.id }).from(apiTokens).where(where).orderBy(...buildOrderBy(tokenListSpec, input.ordering)).limit(limit).offset(offset),
   ]);
-  const recs = await load(ctx.db, idRows.map((r) => r.id));
-  const byId = new Map(recs.map((r) => [r.id, r]));
-  return {
-    count: Number(totals[0]?.n ?? 0),
-    limit,
-    offset,
-    results: idRows.map((r) => byId.get(r.id)).filter((r): r is TokenRecord => !!r),
-  };
+  const ids = idRows.map((r) => r.id);
+  return pageInIdOrder(ids, await load(ctx.db, ids), Number(totals[0]?.n ?? 0), limit, offset);
 }
 
 export async function getToken(ctx: ServiceContext, id: number): Promise<TokenRecord> {
   authorize(ctx.actor, "tokens.read_own");
-  const [rec] = Number.isSafeInteger(id) && id > 0 && id <= 2147483647 ? await load(ctx.db, [id]) : [];
+  const [rec] = isRowId(id) ? await load(ctx.db, [id]) : [];
   if (!rec || (!can(ctx.actor, "tokens.manage_all") && rec.user.id !== ctx.actor.userId)) throw new NotFoundError("token", id);
   return rec;
 }
