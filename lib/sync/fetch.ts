@@ -1,4 +1,6 @@
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { syncRunFetches, syncRuns, TERMINAL_SYNC_RUN_STATUSES } from "@/db/schema";
 import { isAppError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { isPdmError } from "@/lib/pdm";
@@ -26,8 +28,34 @@ export interface FetchOutcome {
   error: string | null;
 }
 
+/**
+ * What an earlier attempt of this fetch step already did: a run that has ended is fetched no more,
+ * and an endpoint already staged for the run is not fetched again (an attempt that staged its data
+ * and then lost its result — a crash, a lost answer to the engine — is retried without a second
+ * round of PDM requests). Null: fetch.
+ */
+async function priorFetch(db: Db, runId: number, endpointId: number): Promise<FetchOutcome | null> {
+  const [row] = await db
+    .select({
+      status: syncRuns.status,
+      ok: syncRunFetches.ok,
+      error: syncRunFetches.error,
+      remotes: sql<number>`coalesce(json_array_length(${syncRunFetches.remotes}), 0)`.mapWith(Number),
+      unreachable: sql<number>`(select count(*) from json_array_elements(${syncRunFetches.remotes}) e where e->>'error' is not null)`.mapWith(Number),
+    })
+    .from(syncRuns)
+    .leftJoin(syncRunFetches, and(eq(syncRunFetches.syncRunId, syncRuns.id), eq(syncRunFetches.pdmEndpointId, endpointId)))
+    .where(eq(syncRuns.id, runId));
+  if (!row) return null;
+  if (TERMINAL_SYNC_RUN_STATUSES.includes(row.status)) return { ok: false, remotes: 0, unreachable: 0, error: `sync run #${runId} has already ended (${row.status})` };
+  if (row.ok === null) return null;
+  return { ok: row.ok, remotes: row.remotes, unreachable: row.unreachable, error: row.error };
+}
+
 /** `order`: the endpoint's place in the run; earlier endpoints' requests are served first. */
 export async function fetchEndpoint(db: Db, runId: number, endpointId: number, concurrency: number, order = 0): Promise<FetchOutcome> {
+  const prior = await priorFetch(db, runId, endpointId);
+  if (prior) return prior;
   const ctx = runContext(db, runId);
   let conn;
   try {

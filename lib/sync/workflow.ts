@@ -120,6 +120,9 @@ export async function commitRunToMain(db: Db, runId: number): Promise<{ changed:
 export async function branchEndpoint(db: Db, runId: number, endpoint: { id: number; name: string }, branch: string): Promise<SyncRunEndpointResult> {
   const existing = await endpointResultOf(db, runId, endpoint.id);
   if (existing) return existing;
+  // Before the branch commit: the branch of a run that has ended may be waiting for review.
+  const ended = await endedStatus(db, runId);
+  if (ended) return endedResult(runId, endpoint, ended);
   const staged = await readStagedFetch(db, runId, endpoint.id);
   const now = new Date();
   if (!staged || !staged.ok) return reconcileEndpoint(db, runId, endpoint); // failure handling is the same
@@ -141,8 +144,10 @@ export async function branchEndpoint(db: Db, runId: number, endpoint: { id: numb
   const counts = { created: plan.creates.length, updated: plan.updates.length, deleted: plan.deletes.length, unchanged: plan.unchanged.length };
   await commitToBranch(branch, { put, removeUnder: remoteDir(snap.name), message: `${endpoint.name}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted` });
   const result = await db.transaction(async (tx) => {
-    const twin = await claimEndpoint(tx, runId, endpoint.id);
-    if (twin) return { res: twin, fresh: false };
+    const claim = await claimEndpoint(tx, runId, endpoint.id);
+    if (claim.recorded) return { res: claim.recorded, fresh: false };
+    // A step the engine delivers after the run has ended (failed, say) changes nothing.
+    if (claim.ended) return { res: endedResult(runId, endpoint, claim.ended), fresh: false };
     const ctx = { ...runContext(tx, runId), inTransaction: true };
     await applyVolatile(ctx, plan, now);
     await applyEndpointOutcome(ctx, endpoint.id, { ok: true, version: null }, now);
@@ -234,8 +239,10 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
   const staged = await readStagedFetch(db, runId, endpoint.id);
   const now = new Date();
   const result = await db.transaction(async (tx) => {
-    const twin = await claimEndpoint(tx, runId, endpoint.id);
-    if (twin) return { res: twin, fresh: false };
+    const claim = await claimEndpoint(tx, runId, endpoint.id);
+    if (claim.recorded) return { res: claim.recorded, fresh: false };
+    // A step the engine delivers after the run has ended (failed, say) changes nothing.
+    if (claim.ended) return { res: endedResult(runId, endpoint, claim.ended), fresh: false };
     const ctx = { ...runContext(tx, runId), inTransaction: true };
     let res: SyncRunEndpointResult;
     if (!staged || !staged.ok) {
@@ -261,13 +268,26 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
   return result.res;
 }
 
+/** The status of a run that has ended, else null. */
+async function endedStatus(db: Executor, runId: number): Promise<SyncRunStatus | null> {
+  const [run] = await db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, runId));
+  return run && TERMINAL_SYNC_RUN_STATUSES.includes(run.status) ? run.status : null;
+}
+
+/** What a step delivered after its run has ended returns: it changed nothing. */
+function endedResult(runId: number, endpoint: { id: number; name: string }, status: SyncRunStatus): SyncRunEndpointResult {
+  return { id: endpoint.id, name: endpoint.name, outcome: "skipped", created: 0, updated: 0, deleted: 0, unchanged: 0, error: `sync run #${runId} has already ended (${status})` };
+}
+
 /**
  * Inside an endpoint's transaction: locks the run's row, so the same step running twice at once
- * (an engine may do that) is serialized, and returns the outcome the first one already recorded.
+ * (an engine may do that) is serialized, and returns the outcome the first one already recorded,
+ * or the status of a run that has ended meanwhile.
  */
-async function claimEndpoint(tx: Executor, runId: number, endpointId: number): Promise<SyncRunEndpointResult | null> {
-  await tx.select({ id: syncRuns.id }).from(syncRuns).where(eq(syncRuns.id, runId)).for("update");
-  return endpointResultOf(tx, runId, endpointId);
+async function claimEndpoint(tx: Executor, runId: number, endpointId: number): Promise<{ recorded: SyncRunEndpointResult | null; ended: SyncRunStatus | null }> {
+  const [run] = await tx.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, runId)).for("update");
+  const recorded = await endpointResultOf(tx, runId, endpointId);
+  return { recorded, ended: run && TERMINAL_SYNC_RUN_STATUSES.includes(run.status) ? run.status : null };
 }
 
 export function terminalStatus(results: SyncRunEndpointResult[]): SyncRunStatus {

@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from "vitest";
 import { setDatabaseForTests } from "@/db";
 import { objectChanges, pdmRemotes } from "@/db/schema";
 import { fetchEndpoint } from "@/lib/sync/fetch";
-import { reconcileEndpoint, startRun } from "@/lib/sync/workflow";
+import { failRun, reconcileEndpoint, startRun } from "@/lib/sync/workflow";
 import { createSyncRun, getSyncRun } from "@/lib/services/sync-runs";
 import { ctxFor, describeEachDb, type TestDb } from "@/tests/db";
 import { endpointFor, simulatorPool } from "@/tests/sync-kit";
@@ -38,5 +38,44 @@ describeEachDb("a step run twice at once", (get) => {
     const after = await getSyncRun(ctxFor(db), run.id);
     expect(after.endpoints).toHaveLength(1);
     expect(after.progress).toMatchObject({ endpointsDone: 1 });
+  });
+
+  it("a fetch step run again reuses what the first staged: no second round of PDM requests", async () => {
+    const sim = await sims.start(9);
+    const ep = await endpointFor(db, sim);
+    const run = await createSyncRun(ctxFor(db), { endpoints: [ep.id] }, "api");
+    const start = await startRun(db.handle.db, run.id, null);
+    sim.control.setOffline(sim.control.remotes()[0]!.id);
+    const first = await fetchEndpoint(db.handle.db, run.id, ep.id, start.concurrency);
+    expect(first).toEqual({ ok: true, remotes: 9, unreachable: 1, error: null });
+    const requests = sim.stats().requests;
+    expect(requests).toBe(2 + 9);
+    expect(await fetchEndpoint(db.handle.db, run.id, ep.id, start.concurrency)).toEqual(first);
+    expect(sim.stats().requests).toBe(requests);
+    expect(await reconcileEndpoint(db.handle.db, run.id, { id: ep.id, name: ep.name })).toMatchObject({ outcome: "succeeded", created: 9 });
+  });
+
+  it("a fetch step of a run that has ended sends nothing to PDM", async () => {
+    const sim = await sims.start(4);
+    const ep = await endpointFor(db, sim);
+    const run = await createSyncRun(ctxFor(db), { endpoints: [ep.id] }, "api");
+    const start = await startRun(db.handle.db, run.id, null);
+    await failRun(db.handle.db, run.id, "given up");
+    const outcome = await fetchEndpoint(db.handle.db, run.id, ep.id, start.concurrency);
+    expect(outcome).toMatchObject({ ok: false, remotes: 0, error: expect.stringMatching(/has already ended \(failed\)/) });
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it("a reconcile step of a run that has ended changes nothing", async () => {
+    const ep = await endpointFor(db, await sims.start(5));
+    const run = await createSyncRun(ctxFor(db), { endpoints: [ep.id] }, "api");
+    const start = await startRun(db.handle.db, run.id, null);
+    await fetchEndpoint(db.handle.db, run.id, ep.id, start.concurrency);
+    await failRun(db.handle.db, run.id, "given up");
+    const res = await reconcileEndpoint(db.handle.db, run.id, { id: ep.id, name: ep.name });
+    expect(res).toMatchObject({ outcome: "skipped", created: 0, error: expect.stringMatching(/has already ended \(failed\)/) });
+    expect(await db.handle.db.select().from(pdmRemotes).where(eq(pdmRemotes.pdmEndpointId, ep.id))).toEqual([]);
+    expect(await db.handle.db.select().from(objectChanges).where(eq(objectChanges.syncRunId, run.id))).toEqual([]);
+    expect((await getSyncRun(ctxFor(db), run.id)).endpoints).toEqual([]);
   });
 });
