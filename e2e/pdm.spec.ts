@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { adminHeaders, apiCreate, authFile, keepScreenshot, SIM, simState, unique } from "./support";
+import { adminHeaders, apiCreate, authFile, keepScreenshot, SIM, simControl, simState, unique } from "./support";
 
 // A PDM endpoint against the simulator, through the UI: Test connection and pinning, Sync now
 // with live progress, the remotes it brings, link overrides, drift, settings.
@@ -30,9 +30,33 @@ test("test connection, pin the fingerprint, sync now, see the remotes and the ru
   await expect(result).toContainText("matches the pin");
   await keepScreenshot(page, "endpoint-test-connection");
 
-  await page.getByRole("button", { name: "Sync now" }).click();
-  await expect(page).toHaveURL(/\/plugins\/pdm\/sync-runs\/\d+\/$/);
-  await expect(page.getByRole("heading", { level: 1 })).toContainText("succeeded", { timeout: 30_000 });
+  // Each remote's version call answers after 1.5 s (8 at a time): the run takes a few seconds,
+  // long enough to watch its progress on the run page refresh itself.
+  const n = state.remotes.length;
+  await simControl(request, "POST", "faults", { kind: "latency", path: "^/remotes/remote/[^/]+/version$", latencyMs: 1500, times: n });
+  try {
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await expect(page).toHaveURL(/\/plugins\/pdm\/sync-runs\/\d+\/$/);
+    const progress = page.getByTestId("run-progress");
+    await expect(progress).toBeVisible();
+    await expect(page.getByRole("status")).toContainText("updating live");
+    await expect(page.getByText("Current step:")).toBeVisible();
+    // Some remotes fetched, not all yet: the page moved on by itself while the run was under way.
+    await expect
+      .poll(
+        async () => {
+          const [done, total] = ((await page.getByTestId("progress-remotes-fetched").textContent()) ?? "").split(" / ").map(Number);
+          return total === n && done! > 0 && done! < n;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+    await keepScreenshot(page, "sync-run-progress");
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("succeeded", { timeout: 30_000 });
+    await expect(progress).toBeHidden();
+  } finally {
+    await simControl(request, "DELETE", "faults");
+  }
   await expect(page.getByTestId("run-endpoints")).toContainText(String(ep.name));
   await expect(page.getByTestId("run-endpoints")).toContainText(`${state.remotes.length} / 0 / 0 / 0`);
   await expect(page.getByText(`Changes made (${state.remotes.length + 1})`)).toBeVisible();
