@@ -203,6 +203,9 @@ test("a run left open by a conflicting edit: review the diff, merge only with ac
   await keepScreenshot(page, "remote-history");
   const runPage = await api<Run>(request, `/api/plugins/pdm/sync-runs/${run.id}/`);
   expect(runPage.merge_outcome).toBe("merged by editor");
+  // The run stays `left_open` (what it did); its page says the branch was merged since.
+  await page.goto(`/plugins/pdm/sync-runs/${run.id}/`);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("left open then merged");
 });
 
 test("discard a branch left open, with confirmation", async ({ page, request }) => {

@@ -78,7 +78,7 @@ export default async function HomePage() {
                       </Link>
                     </td>
                     <td className="py-1.5 pr-3">
-                      <RunStatusBadge status={r.status} />
+                      <RunStatusBadge status={r.status} mergeOutcome={r.merge_outcome} />
                     </td>
                     <td className="py-1.5 pr-3 text-slate-600">{formatDateTime(r.started_at ?? r.queued_at)}</td>
                     <td className="py-1.5 pr-3 text-slate-600">{formatDuration(r.duration_seconds)}</td>

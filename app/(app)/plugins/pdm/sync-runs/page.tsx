@@ -46,7 +46,7 @@ export default async function SyncRunsPage({ searchParams }: { searchParams: Pro
       ]}
       columns={[
         { label: "Run", sort: "id", render: (r) => <Link href={`/plugins/pdm/sync-runs/${r.id}/`} className="font-medium text-brand-700 hover:underline">#{r.id}</Link> },
-        { label: "Status", sort: "status", render: (r) => <RunStatusBadge status={r.status} /> },
+        { label: "Status", sort: "status", render: (r) => <RunStatusBadge status={r.status} mergeOutcome={r.merge_outcome} /> },
         { label: "Trigger", render: (r) => `${r.trigger} (${r.requested_by_name})` },
         {
           // While a run is live: its progress (endpoints done, remotes fetched, current step).

@@ -50,7 +50,7 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
       <PageHeader
         title={
           <span className="inline-flex items-center gap-3">
-            Sync run #{run.id} <RunStatusBadge status={run.status} />
+            Sync run #{run.id} <RunStatusBadge status={run.status} mergeOutcome={run.merge_outcome} />
           </span>
         }
         crumbs={[{ label: "Sync Runs", href: "/plugins/pdm/sync-runs/" }, { label: `#${run.id}` }]}
@@ -76,7 +76,7 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
         <Card title="Run">
           <AttributeTable
             rows={[
-              ["Status", <RunStatusBadge key="s" status={run.status} />],
+              ["Status", <RunStatusBadge key="s" status={run.status} mergeOutcome={run.merge_outcome} />],
               ["Trigger", run.trigger],
               ["Requested by", run.requested_by_name || <Dash />],
               ["Queued", formatDateTime(run.queued_at)],
