@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Browser } from "@playwright/test";
-import { adminHeaders, apiCreate, authFile, keepScreenshot, SIM, simState, unique } from "./support";
+import { adminHeaders, apiCreate, authFile, keepScreenshot, SIM, simControl, simState, unique } from "./support";
 
 // Branching end to end (SPEC §5, §9): a sync run whose change conflicts with an edit made on main
 // while the run is under way is left open; an editor reviews its diff (base / branch / main),
@@ -13,17 +13,10 @@ test.describe.configure({ mode: "serial" });
 // A prefix with characters a URL must encode: the branch's page must still be found.
 const PREFIX = `e2e-zweig#ä%${Date.now().toString(36)}`;
 const SETTINGS = "/api/plugins/pdm/settings/";
-const simUrl = (route: string) => `https://127.0.0.1:${SIM.port()}/__sim/${route}`;
-const simHeaders = { "x-sim-control": SIM.controlKey, "Content-Type": "application/json" };
 
 let originalSettings: Record<string, unknown> = {};
 /** Simulator remotes whose version this file changed, with their original versions. */
 const touched = new Map<string, string>();
-
-async function sim(request: APIRequestContext, method: "POST" | "DELETE", route: string, data?: unknown) {
-  const res = await request.fetch(simUrl(route), { method, headers: simHeaders, data, ignoreHTTPSErrors: true });
-  expect(res.status(), await res.text()).toBe(200);
-}
 
 async function api<T = Record<string, unknown>>(request: APIRequestContext, url: string): Promise<T> {
   const res = await request.get(url, { headers: adminHeaders });
@@ -88,8 +81,8 @@ async function leftOpenBranch(request: APIRequestContext, endpointId: number, re
     `/api/plugins/pdm/remotes/?pdm_endpoint_id=${endpointId}&name=${encodeURIComponent(target.id)}`,
   );
   const remote = list.results[0]!;
-  await sim(request, "POST", `remotes/${encodeURIComponent(target.id)}/version`, { version: versions.pdm });
-  await sim(request, "POST", "faults", { kind: "latency", path: "^/remotes/remote$", latencyMs: 4000, times: 1 });
+  await simControl(request, "POST", `remotes/${encodeURIComponent(target.id)}/version`, { version: versions.pdm });
+  await simControl(request, "POST", "faults", { kind: "latency", path: "^/remotes/remote$", latencyMs: 4000, times: 1 });
   const runId = await syncEndpoint(request, endpointId);
   // The branch exists (its base taken from main) before the run's first PDM request.
   await expect.poll(async () => (await api<Run>(request, `/api/plugins/pdm/sync-runs/${runId}/`)).branch, { timeout: 20_000, intervals: [100, 200] }).not.toBeNull();
@@ -120,8 +113,8 @@ test.afterAll(async ({ playwright, baseURL }) => {
     data: { branching_enabled: branching_enabled ?? false, branch_on_conflict: branch_on_conflict ?? "abort", branch_name_prefix: branch_name_prefix ?? "pdm-sync" },
   });
   expect(res.status(), await res.text()).toBe(200);
-  await sim(request, "DELETE", "faults");
-  for (const [id, version] of touched) await sim(request, "POST", `remotes/${encodeURIComponent(id)}/version`, { version });
+  await simControl(request, "DELETE", "faults");
+  for (const [id, version] of touched) await simControl(request, "POST", `remotes/${encodeURIComponent(id)}/version`, { version });
   await request.dispose();
 });
 

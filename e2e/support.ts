@@ -47,7 +47,7 @@ export async function simState(request: APIRequestContext): Promise<{ fingerprin
 /** A call to the simulator's control interface (faults, latency, remotes). */
 export async function simControl(request: APIRequestContext, method: "POST" | "DELETE", route: string, body?: unknown): Promise<void> {
   const res = await request.fetch(`https://127.0.0.1:${SIM.port()}/__sim/${route}`, { method, headers: { "x-sim-control": SIM.controlKey }, data: body, ignoreHTTPSErrors: true });
-  expect(res.status()).toBe(200);
+  expect(res.status(), await res.text()).toBe(200);
 }
 
 let seq = 0;

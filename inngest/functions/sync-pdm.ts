@@ -30,9 +30,9 @@ export interface SyncHandlerArgs {
  * Step bodies under way in this process, by run and step id. An engine may start a step again
  * while its first attempt is still running (Inngest redelivering a step whose request timed out;
  * @inngest/test re-running parallel steps, inngest/inngest-js#1122): the second start joins the
- * first instead of fetching or reconciling the same endpoint twice at once. Steps are idempotent
- * as well (staging is an upsert, a reconcile returns the outcome it recorded), so a start after
- * the first one ended simply runs again.
+ * first instead of fetching or reconciling the same endpoint twice at once. A start after the
+ * first one ended (or in another process) meets the steps' own idempotence: a staged fetch is
+ * reused, a reconcile returns the outcome it recorded (lib/sync/fetch.ts, workflow.ts).
  */
 const inFlight = new Map<string, Promise<unknown>>();
 

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { syncRunFetches, syncRuns, TERMINAL_SYNC_RUN_STATUSES } from "@/db/schema";
+import { syncRunFetches, syncRuns } from "@/db/schema";
 import { isAppError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { isPdmError } from "@/lib/pdm";
@@ -8,7 +8,7 @@ import { pumpedPdmClient, releasePumpLimiter } from "@/lib/pdm/pump";
 import { getPdmEndpointConnection, pdmClientOptions } from "@/lib/services/pdm-endpoints";
 import { bumpProgress } from "@/lib/services/sync-runs";
 import type { FetchedRemote } from "./reconcile";
-import { runContext, stageFetch } from "./workflow";
+import { endedMessage, endedOf, runContext, stageFetch } from "./workflow";
 
 // SPEC §4 steps 1-3 for one endpoint: /version, /remotes/remote, then every remote's version,
 // within the run's shared request limit. The result is staged in the database; the step returns
@@ -47,7 +47,8 @@ async function priorFetch(db: Db, runId: number, endpointId: number): Promise<Fe
     .leftJoin(syncRunFetches, and(eq(syncRunFetches.syncRunId, syncRuns.id), eq(syncRunFetches.pdmEndpointId, endpointId)))
     .where(eq(syncRuns.id, runId));
   if (!row) return null;
-  if (TERMINAL_SYNC_RUN_STATUSES.includes(row.status)) return { ok: false, remotes: 0, unreachable: 0, error: `sync run #${runId} has already ended (${row.status})` };
+  const ended = endedOf(row.status);
+  if (ended) return { ok: false, remotes: 0, unreachable: 0, error: endedMessage(runId, ended) };
   if (row.ok === null) return null;
   return { ok: row.ok, remotes: row.remotes, unreachable: row.unreachable, error: row.error };
 }

@@ -268,15 +268,22 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
   return result.res;
 }
 
-/** The status of a run that has ended, else null. */
+/** `status` if it is a terminal one (the run has ended), else null. */
+export function endedOf(status: SyncRunStatus | undefined): SyncRunStatus | null {
+  return status && TERMINAL_SYNC_RUN_STATUSES.includes(status) ? status : null;
+}
+
+/** What a step that arrives after its run has ended says instead of acting. */
+export const endedMessage = (runId: number, status: SyncRunStatus) => `sync run #${runId} has already ended (${status})`;
+
 async function endedStatus(db: Executor, runId: number): Promise<SyncRunStatus | null> {
   const [run] = await db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, runId));
-  return run && TERMINAL_SYNC_RUN_STATUSES.includes(run.status) ? run.status : null;
+  return endedOf(run?.status);
 }
 
 /** What a step delivered after its run has ended returns: it changed nothing. */
 function endedResult(runId: number, endpoint: { id: number; name: string }, status: SyncRunStatus): SyncRunEndpointResult {
-  return { id: endpoint.id, name: endpoint.name, outcome: "skipped", created: 0, updated: 0, deleted: 0, unchanged: 0, error: `sync run #${runId} has already ended (${status})` };
+  return { id: endpoint.id, name: endpoint.name, outcome: "skipped", created: 0, updated: 0, deleted: 0, unchanged: 0, error: endedMessage(runId, status) };
 }
 
 /**
@@ -287,7 +294,7 @@ function endedResult(runId: number, endpoint: { id: number; name: string }, stat
 async function claimEndpoint(tx: Executor, runId: number, endpointId: number): Promise<{ recorded: SyncRunEndpointResult | null; ended: SyncRunStatus | null }> {
   const [run] = await tx.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, runId)).for("update");
   const recorded = await endpointResultOf(tx, runId, endpointId);
-  return { recorded, ended: run && TERMINAL_SYNC_RUN_STATUSES.includes(run.status) ? run.status : null };
+  return { recorded, ended: endedOf(run?.status) };
 }
 
 export function terminalStatus(results: SyncRunEndpointResult[]): SyncRunStatus {
