@@ -54,9 +54,32 @@ describe("snapshots", () => {
     await seed(s, { [p("a")]: remote(1, "a") }, "main", "one");
     await seed(s, { [p("a")]: remote(1, "a"), [p("b")]: remote(2, "b") }, "main", "two");
     await seed(s, { [p("a")]: remote(1, "a", { version: "9.1" }), [p("b")]: remote(2, "b") }, "main", "three");
-    const h = await s.history([p("a")]);
+    const h = await s.history(p("a"));
     expect(h.map((e) => e.message)).toEqual(["three", "one"]);
+    expect(h.map((e) => e.kind)).toEqual(["modified", "created"]);
     expect(h[0]!.data).toMatchObject({ version: "9.1" });
+  });
+
+  it("follow an object across renames and folder moves, to its creation", async () => {
+    const s = await store();
+    const q = (ep: string, name: string) => `pdm-remotes/${ep}/${name}.json`;
+    await seed(s, { [q("e1", "a")]: remote(1, "a"), [q("e1", "b")]: remote(2, "b") }, "main", "created");
+    await seed(s, { [q("e1", "a2")]: remote(1, "a2"), [q("e1", "b")]: remote(2, "b") }, "main", "renamed");
+    await seed(s, { [q("e1", "a2")]: remote(1, "a2", { version: "9.1" }), [q("e1", "b")]: remote(2, "b") }, "main", "edited");
+    await seed(s, { [q("e2", "a2")]: remote(1, "a2", { version: "9.1" }), [q("e2", "b")]: remote(2, "b") }, "main", "endpoint renamed");
+    // A different object that later takes a freed name is not the same object.
+    await seed(s, { [q("e2", "a2")]: remote(1, "a2", { version: "9.1" }), [q("e2", "b")]: remote(2, "b"), [q("e2", "a")]: remote(3, "a") }, "main", "new a");
+    const h = await s.history(q("e2", "a2"));
+    expect(h.map((e) => [e.message, e.kind, e.path, e.from])).toEqual([
+      ["endpoint renamed", "renamed", q("e2", "a2"), q("e1", "a2")],
+      ["edited", "modified", q("e1", "a2"), null],
+      ["renamed", "renamed", q("e1", "a2"), q("e1", "a")],
+      ["created", "created", q("e1", "a"), null],
+    ]);
+    expect((await s.history(q("e2", "a"))).map((e) => [e.message, e.kind])).toEqual([["new a", "created"]]);
+    // A deleted object's path: its delete, then its life before.
+    await seed(s, { [q("e2", "a")]: remote(3, "a") }, "main", "b and a2 gone");
+    expect((await s.history(q("e2", "b"))).map((e) => e.kind)).toEqual(["deleted", "renamed", "created"]);
   });
 });
 

@@ -82,7 +82,26 @@ export interface GitStore {
   advanceRef(ref: string, newOid: string, expectedOld: string | null): Promise<void>;
   isAncestor(oid: string, ofRef: string): Promise<boolean>;
   log(ref: string, limit?: number): Promise<{ oid: string; message: string; time: Date; author: string; parents: string[] }[]>;
-  history(paths: string[], opts?: { ref?: string; limit?: number }): Promise<{ oid: string; message: string; time: Date; author: string; path: string; data: JsonObject | null }[]>;
+  /**
+   * One object's history on `ref` (first parent), newest first: the commits that created,
+   * changed, renamed or deleted it. The object is followed across renames and moves (a file
+   * that appears where another with the same `id` disappeared, in the same top-level folder),
+   * and the walk stops at its creation.
+   */
+  history(path: string, opts?: { ref?: string; limit?: number }): Promise<HistoryEntry[]>;
+}
+
+export interface HistoryEntry {
+  oid: string;
+  message: string;
+  time: Date;
+  author: string;
+  /** Where the object is in this commit (where it was, for a delete). */
+  path: string;
+  kind: "created" | "modified" | "renamed" | "deleted";
+  /** For a rename: where it was before this commit. */
+  from: string | null;
+  data: JsonObject | null;
 }
 
 /** A blob's oid from its text: one-shot hashing of the header and text, no buffers (Node ≥ 20.12). */
@@ -645,35 +664,77 @@ export async function openGitStore(dir: string): Promise<GitStore> {
       }));
     },
 
-    async history(paths, opts = {}) {
-      // First-parent walk of `ref`, keeping the commits where one of the paths changed.
-      const out: { oid: string; message: string; time: Date; author: string; path: string; data: JsonObject | null }[] = [];
+    async history(path, opts = {}) {
+      const out: HistoryEntry[] = [];
       let oid = await resolve(opts.ref ?? "main");
       const limit = opts.limit ?? 50;
+      let at = path;
       let scanned = 0;
-      while (oid && out.length < limit && scanned < 2000) {
+      while (oid && out.length < limit && scanned < 5000) {
         scanned++;
         const { commit } = await git.readCommit({ fs, gitdir, oid, cache });
         const parent = commit.parent[0] ?? null;
-        for (const path of paths) {
-          const mine = await blobAt(commit.tree, path);
-          const theirs = parent ? await blobAt((await git.readCommit({ fs, gitdir, oid: parent, cache })).commit.tree, path) : null;
-          if (mine !== theirs && (mine || theirs)) {
-            out.push({
-              oid,
-              message: commit.message.trim(),
-              time: new Date(commit.committer.timestamp * 1000),
-              author: commit.author.name,
-              path,
-              data: mine ? (await store.readBlobs([mine])).get(mine)! : null,
-            });
-          }
+        const parentTree = parent ? await treeOfCommit(parent) : null;
+        const mine = await blobAt(commit.tree, at);
+        const theirs = parentTree ? await blobAt(parentTree, at) : null;
+        const entry = (kind: HistoryEntry["kind"], data: JsonObject | null, from: string | null = null): HistoryEntry => ({
+          oid: oid!,
+          message: commit.message.trim(),
+          time: new Date(commit.committer.timestamp * 1000),
+          author: commit.author.name,
+          path: at,
+          kind,
+          from,
+          data,
+        });
+        if (mine !== theirs) {
+          const data = mine ? (await store.readBlobs([mine])).get(mine)! : null;
+          if (mine && !theirs) {
+            // Appeared here: created, or renamed / moved from a path this commit removed.
+            const from = parentTree ? await formerPath(parentTree, commit.tree, at, data?.id) : null;
+            out.push(entry(from ? "renamed" : "created", data, from));
+            if (!from) break;
+            at = from;
+          } else out.push(entry(mine ? "modified" : "deleted", data));
         }
         oid = parent;
       }
       return out;
     },
   };
+
+  /**
+   * The path in `before` of the object with `id` that `after` no longer has there (a rename or
+   * a move of its folder), searched among the files removed under the same top-level folder.
+   */
+  async function formerPath(before: string, after: string, path: string, id: unknown): Promise<string | null> {
+    if (typeof id !== "number") return null;
+    const top = path.split("/")[0]!;
+    const [was, is] = await Promise.all([folderOf(before, top), folderOf(after, top)]);
+    if (!was) return null;
+    const removed = (await removedFiles(was, is, `${top}/`)).filter(([p]) => p !== path);
+    const blobs = await store.readBlobs(removed.map(([, o]) => o));
+    return removed.find(([, o]) => blobs.get(o)?.id === id)?.[0] ?? null;
+  }
+
+  async function folderOf(treeOid: string, name: string): Promise<string | null> {
+    const e = (await treeEntries(treeOid)).get(name);
+    return e?.tree ? e.oid : null;
+  }
+
+  /** Files of tree `was` that tree `is` lacks or holds elsewhere (equal subtrees are skipped). */
+  async function removedFiles(was: string, is: string | null, prefix: string): Promise<[string, string][]> {
+    if (was === is) return [];
+    const [a, b] = await Promise.all([treeEntries(was), treeEntries(is)]);
+    const out: [string, string][] = [];
+    for (const [name, e] of a) {
+      const other = b.get(name);
+      if (other?.oid === e.oid) continue;
+      if (e.tree) out.push(...(await removedFiles(e.oid, other?.tree ? other.oid : null, `${prefix}${name}/`)));
+      else if (!other || other.tree) out.push([`${prefix}${name}`, e.oid]);
+    }
+    return out;
+  }
 
   async function blobAt(treeOid: string, path: string): Promise<string | null> {
     let current: string | null = treeOid;

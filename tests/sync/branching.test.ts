@@ -54,7 +54,7 @@ describeEachDb("branching", (get) => {
     expect(log2[0]!.message).toBe(`Inventory edits before sync run: 1 remote updated (${r.name}) (by ${ctxFor(db).actor.username})`);
     expect(log2[0]!.author).toBe(ctxFor(db).actor.username);
     expect(second).toMatchObject({ status: "succeeded", branch: null });
-    const history = await objectHistory(ctxFor(db), [remotePath(ep.name, r.name)]);
+    const history = await objectHistory(ctxFor(db), remotePath(ep.name, r.name));
     expect(history.map((h) => h.message.split(":")[0])).toEqual(["Inventory edits before sync run", `Sync run #${first.id}`]);
     expect(history[0]!).toMatchObject({ author: ctxFor(db).actor.username, data: { description: "noted by hand" } });
   });

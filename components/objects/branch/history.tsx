@@ -8,8 +8,9 @@ import { resolveRefNames } from "./refs";
 import { branchHref, ShortOid } from "./status";
 import { FieldValue, sameValue } from "./values";
 
-// An object's history from Git main (SPEC §5): the commits that changed its file, newest first,
-// each with what changed against the version before it.
+// An object's history from Git main (SPEC §5): the commits that created, changed, renamed or
+// deleted it (followed across renames), newest first, each with what changed against the version
+// before it.
 
 const SHOWN = 10;
 
@@ -41,7 +42,7 @@ function changedKeys(data: Version, previous: Version): string[] | null {
 export async function RemoteHistoryCard({ ctx, path }: { ctx: ServiceContext; path: string }) {
   let history: Awaited<ReturnType<typeof objectHistory>>;
   try {
-    history = await objectHistory(ctx, [path], SHOWN + 1);
+    history = await objectHistory(ctx, path, SHOWN + 1);
   } catch (err) {
     return (
       <Card title="History">
@@ -54,7 +55,7 @@ export async function RemoteHistoryCard({ ctx, path }: { ctx: ServiceContext; pa
   const shown = history.slice(0, SHOWN);
   const rows = shown.map((h, i) => {
     const previous = history[i + 1]?.data ?? null;
-    return { h, previous, keys: changedKeys(h.data, previous), isFirst: i + 1 >= history.length || history[i + 1]?.data === null };
+    return { h, previous, keys: h.kind === "created" ? null : changedKeys(h.data, previous) };
   });
   const names = await resolveRefNames(
     ctx,
@@ -76,7 +77,7 @@ export async function RemoteHistoryCard({ ctx, path }: { ctx: ServiceContext; pa
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
-              {rows.map(({ h, previous, keys, isFirst }) => (
+              {rows.map(({ h, previous, keys }) => (
                 <tr key={h.oid} className="align-top" data-testid="history-row">
                   <td className="whitespace-nowrap py-1.5 pr-3">{formatDateTime(h.time)}</td>
                   <td className="py-1.5 pr-3">
@@ -87,10 +88,17 @@ export async function RemoteHistoryCard({ ctx, path }: { ctx: ServiceContext; pa
                     <Origin message={h.message} author={h.author} />
                   </td>
                   <td className="py-1.5">
+                    {h.kind === "renamed" && (
+                      <p className="mb-1 text-xs text-slate-500" data-testid="history-renamed">
+                        moved from <span className="font-mono">{h.from}</span>
+                      </p>
+                    )}
                     {!h.data ? (
                       <Badge tone="red">deleted</Badge>
+                    ) : h.kind === "created" ? (
+                      <Badge tone="green">created</Badge>
                     ) : !keys ? (
-                      isFirst ? <Badge tone="green">created</Badge> : <span className="text-slate-400">earlier versions not shown</span>
+                      <span className="text-slate-400">earlier versions not shown</span>
                     ) : !keys.length ? (
                       <span className="text-slate-400">no field changes</span>
                     ) : (

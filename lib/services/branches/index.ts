@@ -391,11 +391,11 @@ async function assertRunFinished(db: Executor, b: Branch): Promise<void> {
   }
 }
 
-/** A remote's history from main: what changed, when, by which run (SPEC §5). */
-export async function objectHistory(ctx: ServiceContext, paths: string[], limit = 30) {
+/** An object's history from main, across renames: what changed, when, by which run (SPEC §5). */
+export async function objectHistory(ctx: ServiceContext, path: string, limit = 30) {
   authorize(ctx.actor, "inventory.read");
   const store = await inventoryStore();
-  return store.history(paths, { limit });
+  return store.history(path, { limit });
 }
 
 /** Runs that left their branch open. */
