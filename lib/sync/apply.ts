@@ -1,17 +1,16 @@
 import { eq, sql } from "drizzle-orm";
 import { bulkInsert, idIn } from "@/db/bulk";
 import { pdmEndpoints, pdmRemotes, type NewPdmRemote, type PdmRemote } from "@/db/schema";
+import { unchangedLastUpdated } from "@/db/schema/columns";
 import { recordChanges, type ChangeInput } from "@/lib/services/changelog/record";
 import type { ServiceContext } from "@/lib/services/context";
 import { pdmEndpointService, pdmEndpointSnapshot } from "@/lib/services/pdm-endpoints";
-import { pdmRemoteSnapshot, toRecord } from "@/lib/services/pdm-remotes";
+import { pdmRemoteRowSnapshot } from "@/lib/services/pdm-remotes";
 import { slicer } from "@/lib/util/time-slice";
 import type { ReconcilePlan, RemoteState } from "./reconcile";
 
 // Applies one endpoint's reconcile plan to the database. The caller runs it inside one
 // transaction per endpoint (SPEC §4 step 4): an endpoint is either fully synced or untouched.
-
-const EMPTY = new Map();
 
 export interface ApplyCounts {
   created: number;
@@ -20,9 +19,7 @@ export interface ApplyCounts {
   unchanged: number;
 }
 
-function snapshotRow(row: PdmRemote): Record<string, unknown> {
-  return pdmRemoteSnapshot(toRecord(row, EMPTY, EMPTY, EMPTY));
-}
+const snapshotRow = pdmRemoteRowSnapshot;
 
 function stateColumns(s: Partial<RemoteState>): Partial<NewPdmRemote> {
   return { ...s };
@@ -88,7 +85,7 @@ export async function applyRemotePlan(ctx: ServiceContext, endpointId: number, p
   if (plan.unchanged.length) {
     await ctx.db
       .update(pdmRemotes)
-      .set({ lastSeenAt: now })
+      .set({ lastSeenAt: now, ...unchangedLastUpdated(pdmRemotes.lastUpdated) })
       .where(idIn(pdmRemotes.id, plan.unchanged.map((u) => u.id)));
     await updateLinkCandidates(ctx, plan.unchanged);
   }
@@ -115,7 +112,7 @@ export async function applyEndpointOutcome(
   const changed = outcome.ok ? before.version !== version || before.last_error !== null : before.last_error !== outcome.error;
   await ctx.db
     .update(pdmEndpoints)
-    .set(changed ? { ...set, lastUpdated: now } : set)
+    .set({ ...set, ...(changed ? { lastUpdated: now } : unchangedLastUpdated(pdmEndpoints.lastUpdated)) })
     .where(eq(pdmEndpoints.id, endpointId));
   if (!changed) return;
   const [after] = await pdmEndpointService.load(ctx.db, [endpointId]);
@@ -131,7 +128,7 @@ export async function applyEndpointOutcome(
  */
 export async function applyVolatile(ctx: ServiceContext, plan: ReconcilePlan, now: Date): Promise<void> {
   const seen = [...plan.unchanged.map((u) => u.id), ...plan.updates.map((u) => u.id)];
-  if (seen.length) await ctx.db.update(pdmRemotes).set({ lastSeenAt: now }).where(idIn(pdmRemotes.id, seen));
+  if (seen.length) await ctx.db.update(pdmRemotes).set({ lastSeenAt: now, ...unchangedLastUpdated(pdmRemotes.lastUpdated) }).where(idIn(pdmRemotes.id, seen));
   await updateLinkCandidates(ctx, [
     ...plan.unchanged,
     ...plan.updates.map((u) => ({ id: u.id, linkCandidates: u.linkCandidates, candidatesChanged: !sameCandidates(u.before.linkCandidates, u.linkCandidates) })),
@@ -140,8 +137,8 @@ export async function applyVolatile(ctx: ServiceContext, plan: ReconcilePlan, no
   for (const u of plan.updates) {
     if (!("status" in u.changes) && !("lastError" in u.changes)) continue;
     const volatile = { status: u.changes.status ?? u.before.status, lastError: "lastError" in u.changes ? (u.changes.lastError ?? null) : u.before.lastError };
-    const after = { ...u.before, ...volatile, lastSeenAt: now } as PdmRemote;
-    await ctx.db.update(pdmRemotes).set(volatile).where(eq(pdmRemotes.id, u.id));
+    const after = { ...u.before, ...volatile, lastSeenAt: now, lastUpdated: now } as PdmRemote;
+    await ctx.db.update(pdmRemotes).set({ ...volatile, lastUpdated: now }).where(eq(pdmRemotes.id, u.id));
     changes.push({ action: "update", objectType: "netbox_pdm.pdmremote", objectId: u.id, repr: u.before.name, pre: snapshotRow(u.before), post: snapshotRow(after) });
   }
   await recordChanges(ctx, changes);

@@ -5,7 +5,7 @@ import type { JsonObject, PlanEntry } from "@/lib/git";
 import { recordChanges, type ChangeInput } from "../changelog/record";
 import type { ServiceContext } from "../context";
 import { PDM_ENDPOINT_COLUMNS, pdmEndpointService, pdmEndpointSnapshot } from "../pdm-endpoints";
-import { PDM_REMOTE_COLUMNS, pdmRemoteSnapshot, toRecord } from "../pdm-remotes";
+import { PDM_REMOTE_COLUMNS, pdmRemoteRowSnapshot } from "../pdm-remotes";
 import { ENDPOINTS_DIR, REMOTES_DIR } from "./snapshot";
 
 // A merge plan (per object: the fields the branch changed) applied to the database, inside the
@@ -73,8 +73,7 @@ async function bulkUpdateRemotes(ctx: ServiceContext, items: { id: number; set: 
   return out;
 }
 
-const EMPTY = new Map();
-const remoteSnap = (r: PdmRemote) => pdmRemoteSnapshot(toRecord(r, EMPTY, EMPTY, EMPTY));
+const remoteSnap = pdmRemoteRowSnapshot;
 
 export interface AppliedMerge {
   created: number;

@@ -21,6 +21,12 @@ const SECRET_KEYS = new Set([
   "keyHash",
 ]);
 
+/**
+ * Snapshot fields that move without a change-log entry, by design: a sync's `last_seen_at` is not a
+ * change (SPEC §4). Everything else in a snapshot changes only with an entry.
+ */
+export const VOLATILE_FIELDS: ReadonlySet<string> = new Set(["last_seen_at"]);
+
 export function stripSecrets(data: Record<string, unknown> | null): Record<string, unknown> | null {
   if (data === null) return null;
   const out: Record<string, unknown> = {};

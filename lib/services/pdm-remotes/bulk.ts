@@ -3,12 +3,10 @@ import { pdmRemotes, type NewPdmRemote } from "@/db/schema";
 import { authorize } from "@/lib/auth/permissions";
 import { recordChanges } from "../changelog/record";
 import { withTransaction, type ServiceContext } from "../context";
-import { pdmRemoteSnapshot, toRecord } from ".";
+import { pdmRemoteRowSnapshot } from ".";
 
 // The bulk write path the sync uses: thousands of remotes per endpoint, jsonb-expanded
 // inserts (db/bulk.ts), change-log entries written alongside in the same transaction.
-
-const EMPTY = new Map();
 
 /** Inserts remotes and their "create" change-log entries; returns the new rows in input order. */
 export async function bulkCreateRemotes(ctx: ServiceContext, rows: NewPdmRemote[]): Promise<(typeof pdmRemotes.$inferSelect)[]> {
@@ -24,7 +22,7 @@ export async function bulkCreateRemotes(ctx: ServiceContext, rows: NewPdmRemote[
         objectId: row.id,
         repr: row.name,
         pre: null,
-        post: pdmRemoteSnapshot(toRecord(row, EMPTY, EMPTY, EMPTY)),
+        post: pdmRemoteRowSnapshot(row),
       })),
     );
     return created;

@@ -147,6 +147,18 @@ export function pdmRemoteSnapshot(r: PdmRemoteRecord): Record<string, unknown> {
   };
 }
 
+/** References known only by id (a snapshot needs nothing more). */
+const byId = (id: number | null): Map<number, Ref> => (id === null ? new Map() : new Map([[id, { id, name: `#${id}`, display: `#${id}` }]]));
+
+/**
+ * A row's change-log snapshot, without loading what it references: the same fields as
+ * pdmRemoteSnapshot of the hydrated record (references are ids there too). Sync and merges
+ * record thousands of rows this way.
+ */
+export function pdmRemoteRowSnapshot(r: typeof pdmRemotes.$inferSelect): Record<string, unknown> {
+  return pdmRemoteSnapshot(toRecord(r, byId(r.pdmEndpointId), byId(r.linkedProxmoxEndpointId), byId(r.linkedPbsServerId)));
+}
+
 /** Merged view of the link fields after applying `input` to `current` (SPEC §3 rules). */
 function resolveLinks(input: Record<string, unknown>, current: PdmRemoteRecord | null) {
   let pve = input.linked_proxmox_endpoint !== undefined ? (input.linked_proxmox_endpoint as number | null) : (current?.linked_proxmox_endpoint?.id ?? null);

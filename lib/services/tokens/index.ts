@@ -48,7 +48,7 @@ export const tokenListSpec: ListSpec = {
   search: [apiTokens.description],
 };
 
-async function load(db: Executor, ids: number[]): Promise<TokenRecord[]> {
+export async function loadTokens(db: Executor, ids: number[]): Promise<TokenRecord[]> {
   if (!ids.length) return [];
   const rows = await db
     .select({ t: apiTokens, username: users.username })
@@ -67,7 +67,7 @@ async function load(db: Executor, ids: number[]): Promise<TokenRecord[]> {
   }));
 }
 
-function snapshot(r: TokenRecord): Record<string, unknown> {
+export function tokenSnapshot(r: TokenRecord): Record<string, unknown> {
   return {
     id: r.id,
     user: r.user.id,
@@ -93,12 +93,12 @@ export async function listTokens(ctx: ServiceContext, input: ListInput = {}): Pr
     ctx.db.select({ id: apiTokens.id }).from(apiTokens).where(where).orderBy(...buildOrderBy(tokenListSpec, input.ordering)).limit(limit).offset(offset),
   ]);
   const ids = idRows.map((r) => r.id);
-  return pageInIdOrder(ids, await load(ctx.db, ids), Number(totals[0]?.n ?? 0), limit, offset);
+  return pageInIdOrder(ids, await loadTokens(ctx.db, ids), Number(totals[0]?.n ?? 0), limit, offset);
 }
 
 export async function getToken(ctx: ServiceContext, id: number): Promise<TokenRecord> {
   authorize(ctx.actor, "tokens.read_own");
-  const [rec] = isRowId(id) ? await load(ctx.db, [id]) : [];
+  const [rec] = isRowId(id) ? await loadTokens(ctx.db, [id]) : [];
   if (!rec || (!can(ctx.actor, "tokens.manage_all") && rec.user.id !== ctx.actor.userId)) throw new NotFoundError("token", id);
   return rec;
 }
@@ -136,8 +136,8 @@ export async function createToken(
         description: (parsed.description as string | undefined) ?? "",
       })
       .returning({ id: apiTokens.id });
-    const [token] = await load(tx.db, [row!.id]);
-    await recordChanges(tx, [{ action: "create", objectType: "users.token", objectId: token!.id, repr: token!.display, pre: null, post: snapshot(token!) }]);
+    const [token] = await loadTokens(tx.db, [row!.id]);
+    await recordChanges(tx, [{ action: "create", objectType: "users.token", objectId: token!.id, repr: token!.display, pre: null, post: tokenSnapshot(token!) }]);
     return { token: token!, key };
   });
 }
@@ -148,7 +148,7 @@ export async function deleteToken(ctx: ServiceContext, id: number): Promise<void
   await withTransaction(ctx, async (tx) => {
     await tx.db.delete(apiTokens).where(eq(apiTokens.id, id));
     invalidateAuthCache();
-    await recordChanges(tx, [{ action: "delete", objectType: "users.token", objectId: id, repr: token.display, pre: snapshot(token), post: null }]);
+    await recordChanges(tx, [{ action: "delete", objectType: "users.token", objectId: id, repr: token.display, pre: tokenSnapshot(token), post: null }]);
   });
 }
 
@@ -158,10 +158,10 @@ export async function deleteToken(ctx: ServiceContext, id: number): Promise<void
  */
 export async function recordTokenDeletesOfUser(ctx: ServiceContext, userId: number): Promise<void> {
   const rows = await ctx.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(apiTokens.id);
-  const recs = await load(ctx.db, rows.map((r) => r.id));
+  const recs = await loadTokens(ctx.db, rows.map((r) => r.id));
   await recordChanges(
     ctx,
-    recs.map((t) => ({ action: "delete" as const, objectType: "users.token" as const, objectId: t.id, repr: t.display, pre: snapshot(t), post: null })),
+    recs.map((t) => ({ action: "delete" as const, objectType: "users.token" as const, objectId: t.id, repr: t.display, pre: tokenSnapshot(t), post: null })),
   );
 }
 

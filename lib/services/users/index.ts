@@ -2,6 +2,7 @@ import { and, eq, ne } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { USER_ROLES, users, type User, type UserRole } from "@/db/schema";
+import { unchangedLastUpdated } from "@/db/schema/columns";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/lib/auth/password";
 import { addFieldError, type FieldErrors } from "@/lib/errors";
 import { checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
@@ -136,7 +137,7 @@ export async function authenticateUser(db: Executor, username: string, password:
   }
   const ok = await verifyPassword(password, row.passwordHash);
   if (!ok || !row.isActive) return null;
-  await db.update(users).set({ lastLogin: new Date() }).where(eq(users.id, row.id));
+  await db.update(users).set({ lastLogin: new Date(), ...unchangedLastUpdated(users.lastUpdated) }).where(eq(users.id, row.id));
   return toRecord(row);
 }
 
