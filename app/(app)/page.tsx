@@ -5,6 +5,7 @@ import { BarList, Columns } from "@/components/objects/charts";
 import { SyncNowButton } from "@/components/objects/pdm-endpoint/endpoint-actions";
 import { AutoRefresh } from "@/components/objects/sync-run/auto-refresh";
 import { RunStatusBadge } from "@/components/objects/sync-run/status";
+import { countsSummary } from "@/components/objects/sync-run/summary";
 import { Card } from "@/components/ui/card";
 import { can } from "@/lib/auth/permissions";
 import { pageContext } from "@/lib/auth/session";
@@ -78,11 +79,12 @@ export default async function HomePage() {
                       </Link>
                     </td>
                     <td className="py-1.5 pr-3">
-                      <RunStatusBadge status={r.status} mergeOutcome={r.merge_outcome} />
+                      <RunStatusBadge status={r.status} mergeOutcome={r.merge_outcome} unreachable={r.unreachable} />
                     </td>
                     <td className="py-1.5 pr-3 text-slate-600">{formatDateTime(r.started_at ?? r.queued_at)}</td>
                     <td className="py-1.5 pr-3 text-slate-600">{formatDuration(r.duration_seconds)}</td>
-                    <td className="py-1.5 text-slate-600">
+                    <td className="py-1.5 text-slate-600" title={countsSummary(r)}>
+                      {!r.counts_applied && <span className="mr-1 text-xs italic text-slate-500">proposed</span>}
                       +{r.created} ~{r.updated} −{r.deleted}
                     </td>
                   </tr>

@@ -66,6 +66,25 @@ export function ChangeDiff({ change }: { change: ObjectChangeRecord }) {
   );
 }
 
+/**
+ * Who made a change: a person or token owner, a sync run, or a person merging a run's branch
+ * (then both: the person, and the run whose changes they applied).
+ */
+export function ChangeAuthor({ change: c }: { change: ObjectChangeRecord }) {
+  if (!c.sync_run) return <>{c.user_name}</>;
+  const run = (
+    <Link href={`/plugins/pdm/sync-runs/${c.sync_run}/`} className="text-brand-700 hover:underline">
+      {c.user ? `sync run #${c.sync_run}` : c.user_name}
+    </Link>
+  );
+  if (!c.user) return run;
+  return (
+    <span data-testid="change-merged-by">
+      {c.user_name} <span className="text-slate-500">merging</span> {run}
+    </span>
+  );
+}
+
 export function ChangelogTable({ changes, showObject = false }: { changes: ObjectChangeRecord[]; showObject?: boolean }) {
   if (!changes.length) return <p className="text-sm text-slate-600">No changes recorded.</p>;
   return (
@@ -89,13 +108,7 @@ export function ChangelogTable({ changes, showObject = false }: { changes: Objec
                 </Link>
               </td>
               <td className="whitespace-nowrap py-2 pr-3">
-                {c.sync_run ? (
-                  <Link href={`/plugins/pdm/sync-runs/${c.sync_run}/`} className="text-brand-700 hover:underline">
-                    {c.user_name}
-                  </Link>
-                ) : (
-                  c.user_name
-                )}
+                <ChangeAuthor change={c} />
               </td>
               <td className="py-2 pr-3">
                 <Badge tone={ACTION_TONE[c.action]}>{c.action}</Badge>

@@ -23,6 +23,8 @@ export interface SyncRunEndpointResult {
   updated: number;
   deleted: number;
   unchanged: number;
+  /** Remotes PDM listed but could not reach (kept, marked unreachable); absent in runs recorded before it was counted. */
+  unreachable?: number;
   error: string | null;
 }
 

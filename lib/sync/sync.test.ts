@@ -1,6 +1,6 @@
 import { InngestTestEngine } from "@inngest/test";
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setDatabaseForTests } from "@/db";
 import { objectChanges, pdmRemotes } from "@/db/schema";
 import { EmbeddedRunner } from "@/inngest/embedded-runner";
@@ -12,6 +12,7 @@ import { updateSettings } from "@/lib/services/settings";
 import { createSyncRun, getSyncRun } from "@/lib/services/sync-runs";
 import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
 import type { SimRemote } from "@/sim/data";
+import { expectRecordTrue } from "@/tests/record";
 import { ctxFor, describeEachDb, uniq, type TestDb } from "@/tests/db";
 import { endpointFor as endpointForSim } from "@/tests/sync-kit";
 
@@ -37,6 +38,8 @@ describeEachDb("sync", (get) => {
     db = get();
     setDatabaseForTests(db.handle);
   });
+  // Every scenario leaves a record that replays to the database, and Git main that agrees with it.
+  afterEach(() => expectRecordTrue(db));
 
   // A short timeout: the fault cases below wait for it.
   const endpointFor = (sim: RunningSimulator, extra: Record<string, unknown> = {}) => endpointForSim(db, sim, { timeout_seconds: 2, ...extra });

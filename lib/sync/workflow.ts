@@ -28,8 +28,8 @@ import {
   recordEndpointResult,
 } from "@/lib/services/sync-runs";
 import type { JsonObject } from "@/lib/git";
-import { commitInventoryToMain, commitToBranch, createRunBranch, mergeBranch, recoverMerges, type MergeOutcome } from "@/lib/services/branches";
-import { endpointSnapshot, prestageEndpointRemotes, remoteDir, remoteObject, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
+import { commitInventoryToMain, commitToBranch, createRunBranch, endpointAtBase, mergeBranch, recoverMerges, type MergeOutcome } from "@/lib/services/branches";
+import { LINK_FIELDS, prestageEndpointRemotes, remoteDir, remoteObject, remotePath, SYNC_OWNED_REMOTE_FIELDS, withGitLock } from "@/lib/services/branches/snapshot";
 import { applyEndpointOutcome, applyRemotePlan, applyVolatile } from "./apply";
 import { releaseRunLimiter } from "./fetch";
 import { LinkIndex } from "./linking";
@@ -128,21 +128,32 @@ export async function branchEndpoint(db: Db, runId: number, endpoint: { id: numb
   if (!staged || !staged.ok) return reconcileEndpoint(db, runId, endpoint); // failure handling is the same
   const rows = await selectAll(db, pdmRemotes, eq(pdmRemotes.pdmEndpointId, endpoint.id));
   const plan = await reconcileRemotes(rows, staged.remotes, await linkContextFor(db, endpoint.id));
-  const snap = await endpointSnapshot(db, endpoint.id);
-  if (!snap) throw new Error(`PDM endpoint ${endpoint.id} vanished during the run`);
+  // The branch is the base (main when the run started) with what the run found in PDM: the
+  // sync-owned fields. A person's edits made since are main's side of the merge, never the
+  // branch's (SPEC §5).
+  const base = await endpointAtBase(db, branch, endpoint.id);
+  if (!base) throw new Error(`PDM endpoint ${endpoint.id} is not in the branch's base`);
   const put = new Map<string, JsonObject>();
   const byId = new Map(plan.updates.map((u) => [u.id, u]));
   const deleted = new Set(plan.deletes.map((d) => d.id));
   for (const r of rows) {
-    if (deleted.has(r.id)) continue;
+    const was = base.remotes.get(r.id);
+    // Created by a person since the run started: main's, not the branch's.
+    if (deleted.has(r.id) || !was) continue;
     const u = byId.get(r.id);
-    const state = u ? { ...r, ...u.changes } : r;
-    put.set(remotePath(snap.name, state.name), remoteObject({ ...state, id: r.id }));
+    const found = remoteObject({ ...r, ...u?.changes, id: r.id });
+    const object: JsonObject = { ...was };
+    for (const f of SYNC_OWNED_REMOTE_FIELDS) object[f] = found[f];
+    if (r.linkSource !== "manual" && was.link_source !== "manual") for (const f of LINK_FIELDS) object[f] = found[f];
+    put.set(remotePath(base.name, String(object.name)), object);
   }
-  for (const c of plan.creates) put.set(remotePath(snap.name, c.name), remoteObject({ ...c, pdmEndpointId: endpoint.id, description: "", id: null }));
-  put.set(snap.path, { ...snap.object, version: staged.pdmVersion });
-  const counts = { created: plan.creates.length, updated: plan.updates.length, deleted: plan.deletes.length, unchanged: plan.unchanged.length };
-  await commitToBranch(branch, { put, removeUnder: remoteDir(snap.name), message: `${endpoint.name}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted` });
+  for (const c of plan.creates) put.set(remotePath(base.name, c.name), remoteObject({ ...c, pdmEndpointId: endpoint.id, description: "", id: null }));
+  put.set(base.path, { ...base.object, version: staged.pdmVersion });
+  const counts = { created: plan.creates.length, updated: plan.updates.length, deleted: plan.deletes.length, unchanged: plan.unchanged.length, unreachable: unreachableIn(staged) };
+  // Deleted by a person since the run started: main's delete, not the branch's.
+  const inDatabase = new Set(rows.map((r) => r.id));
+  const keep = new Set([...base.remotes].filter(([id]) => !inDatabase.has(id)).map(([, o]) => remotePath(base.name, String(o.name))));
+  await commitToBranch(branch, { put, removeUnder: remoteDir(base.name), keep, message: `${endpoint.name}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted` });
   const result = await db.transaction(async (tx) => {
     const claim = await claimEndpoint(tx, runId, endpoint.id);
     if (claim.recorded) return { res: claim.recorded, fresh: false };
@@ -213,6 +224,9 @@ export async function readStagedFetch(db: Executor, runId: number, endpointId: n
   return { ok: row.ok, error: row.error, pdmVersion: row.pdmVersion, remotes: (row.remotes as FetchedRemote[] | null) ?? [] };
 }
 
+/** Remotes PDM listed but could not reach: kept with their last version, marked unreachable. */
+const unreachableIn = (staged: StagedFetch) => staged.remotes.filter((r) => r.error !== null).length;
+
 /** Everything linking needs for one endpoint (SPEC §3). */
 export async function linkContextFor(db: Executor, endpointId: number) {
   const [pve, pbs, declaredPve, declaredPbs] = await Promise.all([
@@ -255,7 +269,7 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
       const plan = await reconcileRemotes(rows, staged.remotes, await linkContextFor(tx, endpoint.id));
       const counts = await applyRemotePlan(ctx, endpoint.id, plan, now);
       await applyEndpointOutcome(ctx, endpoint.id, { ok: true, version: staged.pdmVersion ?? "" }, now);
-      res = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, error: null };
+      res = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, unreachable: unreachableIn(staged), error: null };
     }
     await recordEndpointResult(tx, runId, res);
     return { res, fresh: true };

@@ -57,7 +57,7 @@ describeEachDb("REST API: branches", (get) => {
     const diff = asJson(detail.body).diff as Json[];
     expect(diff).toHaveLength(1);
     expect(diff[0]).toMatchObject({ kind: "pdm-remote", action: "update", id: remoteId, conflicts: ["version"], collision: null, main_exists: true });
-    expect(diff[0]!.fields).toEqual([{ field: "version", base: expect.any(String), branch: simVersion, main: "set by hand", conflict: true }]);
+    expect(diff[0]!.fields).toEqual([{ field: "version", base: expect.any(String), branch: simVersion, main: "set by hand", branch_changed: true, main_changed: true, conflict: true }]);
     expect(detail.text).not.toContain(sim.tokenSecret);
 
     // A viewer and a read-only token may look but not merge.

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { beforeAll, expect, it } from "vitest";
+import { afterEach, beforeAll, expect, it } from "vitest";
 import { setDatabaseForTests } from "@/db";
 import { branches, pdmRemotes } from "@/db/schema";
 import { getEnv } from "@/env";
@@ -11,6 +11,7 @@ import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { pdmRemoteService } from "@/lib/services/pdm-remotes";
 import { updateSettings } from "@/lib/services/settings";
 import { getSyncRun } from "@/lib/services/sync-runs";
+import { expectRecordTrue } from "@/tests/record";
 import { ctxFor, describeEachDb, type TestDb } from "@/tests/db";
 import { endpointFor, runSyncSteps, simulatorPool } from "@/tests/sync-kit";
 
@@ -24,6 +25,8 @@ describeEachDb("branching", (get) => {
     db = get();
     setDatabaseForTests(db.handle);
   });
+  // Every scenario leaves a record that replays to the database, and Git main that agrees with it.
+  afterEach(() => expectRecordTrue(db));
 
   async function setup(remotes = 8) {
     const sim = await sims.start(remotes);
@@ -156,7 +159,7 @@ describeEachDb("branching", (get) => {
     const ra = await remoteRow(ep.id, a!);
     const rb = await remoteRow(ep.id, b!);
     // Rewriting a row with its own values moves its row version but not its content: no commit.
-    await db.handle.db.update(pdmRemotes).set({ version: rb.version }).where(eq(pdmRemotes.id, rb.id));
+    await db.handle.db.update(pdmRemotes).set({ version: rb.version, lastUpdated: rb.lastUpdated }).where(eq(pdmRemotes.id, rb.id));
     const tip = await store.resolve("main");
     expect(await withGitLock(() => commitInventoryToMain(ctxFor(db), "same values"))).toMatchObject({ changed: false, oid: tip });
     // A real change, with no change-log entry and no service call, twice in a row.
@@ -165,6 +168,9 @@ describeEachDb("branching", (get) => {
       expect(await withGitLock(() => commitInventoryToMain(ctxFor(db), "raw edit"))).toMatchObject({ changed: true, summary: `1 remote updated (${ra.name})` });
       expect(await store.readObject("main", remotePath(ep.name, ra.name))).toMatchObject({ version });
     }
+    // Back as its change log has it: the record's invariants hold again for the tests after this one.
+    await db.handle.db.update(pdmRemotes).set({ version: ra.version, lastUpdated: ra.lastUpdated }).where(eq(pdmRemotes.id, ra.id));
+    await withGitLock(() => commitInventoryToMain(ctxFor(db), "raw edit undone"));
   });
 
   it("with branching: no changes leaves no branch; changes merge when nothing conflicts", async () => {
@@ -214,7 +220,7 @@ describeEachDb("branching", (get) => {
     expect(branch).toMatchObject({ status: "open", conflict_count: 1 });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ kind: "pdm-remote", action: "update", name: target.id, conflicts: ["version"] });
-    expect(entries[0]!.fields).toEqual([{ field: "version", base: before.version, branch: "9.9.2", main: "edited-by-hand", conflict: true }]);
+    expect(entries[0]!.fields).toEqual([{ field: "version", base: before.version, branch: "9.9.2", main: "edited-by-hand", branch_changed: true, main_changed: true, conflict: true }]);
     await expect(mergeOpenBranch(ctxFor(db), run.branch!, {})).rejects.toMatchObject({ code: "conflict", details: { conflicts: [expect.objectContaining({ fields: ["version"] })] } });
     const merged = await mergeOpenBranch(ctxFor(db), run.branch!, { acknowledge_conflicts: true });
     expect(merged.status).toBe("merged");

@@ -13,7 +13,7 @@ const KIND_PATH = { "pdm-endpoint": "/plugins/pdm/endpoints/", "pdm-remote": "/p
 
 const GROUPS = [
   { action: "create", title: "Added", tone: "green", hint: "objects the branch creates" },
-  { action: "update", title: "Changed", tone: "blue", hint: "fields the branch changes" },
+  { action: "update", title: "Changed", tone: "blue", hint: "fields the run found changed in PDM (branch), beside edits made on main since the run started" },
   { action: "delete", title: "Deleted", tone: "red", hint: "objects the branch deletes" },
 ] as const;
 
@@ -84,7 +84,19 @@ function FieldTable({ entry, names, mainLabel }: { entry: Entry; names: RefNames
                     key={c}
                     data-col={c}
                     className={`px-3 py-1.5 ${
-                      c === "base" ? "text-slate-500" : c === "branch" ? (entry.action === "create" ? "text-slate-900" : "font-medium text-emerald-800") : f.conflict ? "font-medium text-red-800" : mainMoved ? "text-slate-900" : "text-slate-400"
+                      c === "base"
+                        ? "text-slate-500"
+                        : c === "branch"
+                          ? entry.action === "create"
+                            ? "text-slate-900"
+                            : f.branch_changed
+                              ? "font-medium text-emerald-800"
+                              : "text-slate-400"
+                          : f.conflict
+                            ? "font-medium text-red-800"
+                            : mainMoved
+                              ? "text-slate-900"
+                              : "text-slate-400"
                     }`}
                   >
                     {c === "main" && entry.main_missing ? (
@@ -93,6 +105,7 @@ function FieldTable({ entry, names, mainLabel }: { entry: Entry; names: RefNames
                       <FieldValue field={f.field} value={f[c]} names={names} />
                     )}
                     {c === "main" && !entry.main_missing && !f.conflict && !mainMoved && entry.action === "update" && <span className="sr-only"> (unchanged since base)</span>}
+                    {c === "branch" && entry.action === "update" && !f.branch_changed && <span className="sr-only"> (the run leaves it as it was)</span>}
                   </td>
                 ))}
               </tr>

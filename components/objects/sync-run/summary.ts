@@ -24,3 +24,17 @@ export function progressSummary(run: Pick<SyncRunRecord, "status" | "progress">)
   const step = p.currentStep ? ` · ${p.currentStep}` : "";
   return `${p.endpointsDone}/${p.endpointsTotal} endpoints, ${p.remotesFetched}/${p.remotesTotal} remotes fetched${step}`;
 }
+
+/**
+ * The run's remote counts, saying whether they were applied: a branching run's counts are what it
+ * proposed until its branch is merged, at run time or later by a person.
+ */
+export function countsSummary(run: Pick<SyncRunRecord, "created" | "updated" | "deleted" | "unchanged" | "counts_applied" | "status" | "merge_outcome">): string {
+  const changes = `${run.created} created, ${run.updated} updated, ${run.deleted} deleted`;
+  if (!run.counts_applied) {
+    const discarded = /^discarded\b/.test(run.merge_outcome ?? "");
+    return `${discarded ? "discarded, never applied" : "proposed, not applied"}: ${changes} (${run.unchanged} unchanged)`;
+  }
+  const later = run.status === "left_open" ? /^merged by (.+)$/.exec(run.merge_outcome ?? "")?.[1] : undefined;
+  return `${changes}, ${run.unchanged} unchanged${later ? ` (applied when merged by ${later})` : ""}`;
+}

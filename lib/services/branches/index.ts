@@ -10,7 +10,7 @@ import type { ServiceContext } from "../context";
 import { parseInput } from "../crud";
 import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
 import { applyMergePlan } from "./apply";
-import { describeChanges, inventoryChanges, inventoryIndex, inventoryStore, setInventoryIndex, withGitLock } from "./snapshot";
+import { describeChanges, ENDPOINTS_DIR, inventoryChanges, inventoryIndex, inventoryStore, remoteDir, setInventoryIndex, withGitLock } from "./snapshot";
 
 // SPEC §5: every sync run's changes as a Git branch — merged at once when nothing conflicts, or
 // left open for review. Main is the inventory's history; database edits made between Git
@@ -58,7 +58,17 @@ export const branchDiffEntrySchema = z.object({
   path: z.string(),
   name: z.string(),
   id: z.number().int().nullable(),
-  fields: z.array(z.object({ field: z.string(), base: z.unknown(), branch: z.unknown(), main: z.unknown(), conflict: z.boolean() })),
+  fields: z.array(
+    z.object({
+      field: z.string(),
+      base: z.unknown(),
+      branch: z.unknown(),
+      main: z.unknown(),
+      branch_changed: z.boolean().describe("The run found this value in PDM (the branch changed it from the base)"),
+      main_changed: z.boolean().describe("Changed on main since the base: an edit made while the run was under way, or after it"),
+      conflict: z.boolean(),
+    }),
+  ),
   conflicts: z.array(z.string()),
   collision: z.object({ path: z.string() }).nullable(),
   main_exists: z.boolean().describe("Whether main (now, or just before the merge) still has the object"),
@@ -197,6 +207,36 @@ export async function createRunBranch(ctx: ServiceContext, runId: number, prefix
   });
 }
 
+/**
+ * One endpoint and its remotes as the branch's base has them (main when the run started): what
+ * a run's branch is built on, so that it reports what the run found in PDM and nothing a person
+ * changed meanwhile (SPEC §5's base rule).
+ */
+export async function endpointAtBase(
+  db: Executor,
+  branch: string,
+  endpointId: number,
+): Promise<{ path: string; name: string; object: JsonObject; remotes: Map<number, JsonObject> } | null> {
+  const b = await loadBranch(db, branch);
+  const store = await inventoryStore();
+  const files = await store.listFiles(b.baseOid);
+  const endpointFiles = [...files].filter(([p]) => p.startsWith(`${ENDPOINTS_DIR}/`));
+  const endpoints = await store.readBlobs(endpointFiles.map(([, oid]) => oid));
+  const found = endpointFiles.find(([, oid]) => endpoints.get(oid)?.id === endpointId);
+  if (!found) return null;
+  const object = endpoints.get(found[1])!;
+  const name = String(object.name);
+  const dir = remoteDir(name);
+  const remoteFiles = [...files].filter(([p]) => p.startsWith(dir));
+  const blobs = await store.readBlobs(remoteFiles.map(([, oid]) => oid));
+  const remotes = new Map<number, JsonObject>();
+  for (const [, oid] of remoteFiles) {
+    const o = blobs.get(oid)!;
+    if (typeof o.id === "number") remotes.set(o.id, o);
+  }
+  return { path: found[0], name, object, remotes };
+}
+
 /** Writes an endpoint's would-be state to the run's branch: SPEC §5 step 2. */
 export async function commitToBranch(
   name: string,
@@ -316,11 +356,16 @@ const kindOf = (path: string): BranchDiffEntry["kind"] => (path.startsWith("pdm-
 
 function toDiffEntry(d: ObjectDiff): BranchDiffEntry {
   const obj = d.branch ?? d.base ?? d.main ?? {};
-  const fields = [...new Set([...d.changedFields, ...d.conflicts])].sort().map((f) => ({
+  // The branch's side is what the run found in PDM; main's side is what people changed since
+  // the base. Both are shown for an object the branch changes (netbox-branching's altered_fields).
+  const mainFields = d.action === "update" && d.main ? d.mainChangedFields : [];
+  const fields = [...new Set([...d.changedFields, ...mainFields, ...d.conflicts])].sort().map((f) => ({
     field: f,
     base: d.base?.[f] ?? null,
     branch: d.branch?.[f] ?? null,
     main: d.main?.[f] ?? null,
+    branch_changed: d.changedFields.includes(f),
+    main_changed: d.mainChangedFields.includes(f),
     conflict: d.conflicts.includes(f),
   }));
   return {
@@ -359,7 +404,10 @@ export async function mergeOpenBranch(ctx: ServiceContext, name: string, input: 
   const b = await loadBranch(ctx.db, name);
   if (b.status !== "open") throw new AppError("bad_request", `Branch ${name} is ${b.status}; only open branches can be merged.`);
   await assertRunFinished(ctx.db, b);
-  const result = await mergeBranch(ctx, name, ack ? "overwrite" : "abort");
+  // The changes the merge applies are the run's, applied by this person: their change-log entries
+  // carry both (SPEC §7), and the run's page lists them.
+  const mergeCtx: ServiceContext = b.syncRunId ? { ...ctx, syncRunId: b.syncRunId } : ctx;
+  const result = await mergeBranch(mergeCtx, name, ack ? "overwrite" : "abort");
   if (result.outcome === "left_open") {
     const fresh = await loadBranch(ctx.db, name);
     throw new AppError("conflict", "All conflicts must be acknowledged before this branch can be merged.", {

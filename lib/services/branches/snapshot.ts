@@ -56,6 +56,11 @@ export function remoteObject(r: Pick<PdmRemote, "pdmEndpointId" | "name" | "remo
   };
 }
 
+/** A remote's snapshot fields a sync run reports from PDM; the others are people's (SPEC §5). */
+export const SYNC_OWNED_REMOTE_FIELDS = ["name", "remote_type", "version", "nodes", "web_url", "authid"] as const;
+/** The link fields: a sync run's unless a person set the link (`manual`, SPEC §3). */
+export const LINK_FIELDS = ["linked_proxmox_endpoint", "linked_pbs_server", "link_source"] as const;
+
 async function declared(db: Executor, endpointIds?: number[]) {
   const [pve, pbs] = await Promise.all([
     db.select().from(pdmEndpointProxmoxEndpoints).where(endpointIds ? inArray(pdmEndpointProxmoxEndpoints.pdmEndpointId, endpointIds) : undefined),

@@ -10,6 +10,7 @@ import {
   users,
   type SyncRun,
   type SyncRunEndpointResult,
+  type SyncRunStep,
   type SyncRunStatus,
   type SyncTrigger,
 } from "@/db/schema";
@@ -33,12 +34,18 @@ const endpointResultSchema = z.object({
   updated: z.number().int(),
   deleted: z.number().int(),
   unchanged: z.number().int(),
+  unreachable: z.number().int().describe("Remotes PDM listed but could not reach: kept, marked unreachable"),
   error: z.string().nullable(),
 });
 
+export const STEP_OUTCOMES = ["running", "succeeded", "warning", "failed", "skipped", "left_open"] as const;
+export type StepOutcome = (typeof STEP_OUTCOMES)[number];
+
 export const syncRunStepRecordSchema = z.object({
   step_id: z.string(),
-  status: z.string(),
+  status: z.string().describe("Whether the engine ran the step to its end (running, succeeded, failed)"),
+  outcome: z.enum(STEP_OUTCOMES).describe("What the step found: an endpoint that failed is a step that ran but failed"),
+  detail: z.string().nullable().describe("The outcome in words: the endpoint's error, unreachable remotes, a branch left open"),
   attempts: z.number().int(),
   error: z.string().nullable(),
   started_at: z.date(),
@@ -60,6 +67,11 @@ export const syncRunRecordSchema = z.object({
   updated: z.number().int(),
   deleted: z.number().int(),
   unchanged: z.number().int(),
+  unreachable: z.number().int().describe("Remotes marked unreachable by this run, over all its endpoints"),
+  warnings: z.array(z.string()).describe("What a succeeded run still wants read: unreachable remotes per endpoint"),
+  counts_applied: z
+    .boolean()
+    .describe("Whether created/updated/deleted were applied to the inventory; false while a branch awaits review or after it was discarded (then they are proposed counts)"),
   progress: z
     .object({
       currentStep: z.string().nullable(),
@@ -117,7 +129,19 @@ export function inngestRunUrl(runId: string | null): string | null {
   return `https://app.inngest.com/env/production/runs/${encodeURIComponent(runId)}`;
 }
 
+/** A branching run's counts are what it proposed until its branch is merged (at run time or later). */
+export function countsApplied(r: Pick<SyncRun, "branchName" | "mergeOutcome">): boolean {
+  return r.branchName === null || /^merged\b/.test(r.mergeOutcome ?? "");
+}
+
+function warningsOf(endpoints: SyncRunEndpointResult[]): string[] {
+  return endpoints
+    .filter((e) => (e.unreachable ?? 0) > 0)
+    .map((e) => `${e.name}: ${e.unreachable} remote${e.unreachable === 1 ? "" : "s"} unreachable`);
+}
+
 function toRecord(r: SyncRun, requester: string | undefined): SyncRunRecord {
+  const endpoints = r.endpoints.map((e) => ({ ...e, unreachable: e.unreachable ?? 0 }));
   return {
     id: r.id,
     display: `Sync run #${r.id}`,
@@ -126,11 +150,14 @@ function toRecord(r: SyncRun, requester: string | undefined): SyncRunRecord {
     requested_by: r.requestedById === null ? null : { id: r.requestedById, name: requester ?? r.requestedByName, display: requester ?? r.requestedByName },
     requested_by_name: r.requestedByName,
     requested_endpoints: r.requestedEndpointIds ?? null,
-    endpoints: r.endpoints,
+    endpoints,
     created: r.createdCount,
     updated: r.updatedCount,
     deleted: r.deletedCount,
     unchanged: r.unchangedCount,
+    unreachable: endpoints.reduce((n, e) => n + e.unreachable, 0),
+    warnings: warningsOf(endpoints),
+    counts_applied: countsApplied(r),
     progress: r.progress ?? null,
     branch: r.branchName,
     merge_outcome: r.mergeOutcome,
@@ -175,12 +202,40 @@ export async function getSyncRun(ctx: ServiceContext, id: number): Promise<SyncR
     steps: steps.map((s) => ({
       step_id: s.stepId,
       status: s.status,
+      ...stepOutcome(s),
       attempts: s.attempts,
       error: s.error,
       started_at: s.startedAt,
       finished_at: s.finishedAt,
     })),
   };
+}
+
+/**
+ * What a step found, from its recorded output: a fetch or reconcile step runs to its end when its
+ * endpoint fails (an endpoint's failure is its outcome, not an error for the engine to retry), so
+ * "succeeded" alone would hide it.
+ */
+export function stepOutcome(s: Pick<SyncRunStep, "stepId" | "status" | "output" | "error">): { outcome: StepOutcome; detail: string | null } {
+  if (s.status !== "succeeded") return { outcome: s.status === "failed" ? "failed" : "running", detail: s.error };
+  const out = (s.output && typeof s.output === "object" ? s.output : {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" && v ? v : null);
+  if (s.stepId.startsWith("fetch-endpoint-")) {
+    if (out.ok === false) return { outcome: "failed", detail: text(out.error) };
+    const unreachable = typeof out.unreachable === "number" ? out.unreachable : 0;
+    if (unreachable > 0) return { outcome: "warning", detail: `${unreachable} of ${String(out.remotes)} remotes unreachable` };
+  } else if (s.stepId.startsWith("reconcile-endpoint-") || s.stepId.startsWith("branch-endpoint-")) {
+    if (out.outcome === "failed" || out.outcome === "skipped") return { outcome: out.outcome, detail: text(out.error) };
+    const unreachable = typeof out.unreachable === "number" ? out.unreachable : 0;
+    if (unreachable > 0) return { outcome: "warning", detail: `${unreachable} remote${unreachable === 1 ? "" : "s"} unreachable` };
+  } else if (s.stepId === "merge-branch") {
+    if (out.outcome === "left_open") return { outcome: "left_open", detail: `${String(out.conflicts)} conflicting objects: nothing applied` };
+  } else if (s.stepId === "finish" && typeof s.output === "string") {
+    const status = s.output as SyncRunStatus;
+    if (status === "failed" || status === "skipped" || status === "left_open") return { outcome: status, detail: null };
+    if (status === "partial") return { outcome: "warning", detail: "some endpoints failed" };
+  }
+  return { outcome: "succeeded", detail: null };
 }
 
 /** The newest runs, for the dashboard. */

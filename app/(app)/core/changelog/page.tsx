@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ListView } from "@/components/data-table/list-view";
-import { ChangeDiff } from "@/components/objects/changelog";
+import { ChangeAuthor, ChangeDiff } from "@/components/objects/changelog";
 import { Badge } from "@/components/ui/badge";
 import { pageContext } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
@@ -44,7 +44,7 @@ export default async function ChangelogPage({ searchParams }: { searchParams: Pr
       ]}
       columns={[
         { label: "Time", sort: "time", render: (c) => <Link href={`/core/changelog/${c.id}/`} className="text-brand-700 hover:underline">{formatDateTime(c.time)}</Link> },
-        { label: "User", sort: "user_name", render: (c) => c.user_name },
+        { label: "User", sort: "user_name", render: (c) => <ChangeAuthor change={c} /> },
         { label: "Action", sort: "action", render: (c) => <Badge tone={TONE[c.action]}>{c.action}</Badge> },
         { label: "Type", render: (c) => (isObjectType(c.changed_object_type) ? OBJECT_TYPES[c.changed_object_type].label : c.changed_object_type) },
         {

@@ -4,7 +4,7 @@ import { ListView } from "@/components/data-table/list-view";
 import { SyncNowButton } from "@/components/objects/pdm-endpoint/endpoint-actions";
 import { AutoRefresh } from "@/components/objects/sync-run/auto-refresh";
 import { RunStatusBadge } from "@/components/objects/sync-run/status";
-import { endpointSummary, progressSummary } from "@/components/objects/sync-run/summary";
+import { countsSummary, endpointSummary, progressSummary } from "@/components/objects/sync-run/summary";
 import { can } from "@/lib/auth/permissions";
 import { pageContext } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
@@ -46,7 +46,7 @@ export default async function SyncRunsPage({ searchParams }: { searchParams: Pro
       ]}
       columns={[
         { label: "Run", sort: "id", render: (r) => <Link href={`/plugins/pdm/sync-runs/${r.id}/`} className="font-medium text-brand-700 hover:underline">#{r.id}</Link> },
-        { label: "Status", sort: "status", render: (r) => <RunStatusBadge status={r.status} mergeOutcome={r.merge_outcome} /> },
+        { label: "Status", sort: "status", render: (r) => <RunStatusBadge status={r.status} mergeOutcome={r.merge_outcome} unreachable={r.unreachable} /> },
         { label: "Trigger", render: (r) => `${r.trigger} (${r.requested_by_name})` },
         {
           // While a run is live: its progress (endpoints done, remotes fetched, current step).
@@ -62,7 +62,15 @@ export default async function SyncRunsPage({ searchParams }: { searchParams: Pro
             );
           },
         },
-        { label: "Created / updated / deleted / unchanged", render: (r) => `${r.created} / ${r.updated} / ${r.deleted} / ${r.unchanged}` },
+        {
+          label: "Created / updated / deleted / unchanged",
+          render: (r) => (
+            <span title={countsSummary(r)}>
+              {!r.counts_applied && <span className="mr-1 text-xs italic text-slate-500">proposed</span>}
+              {r.created} / {r.updated} / {r.deleted} / {r.unchanged}
+            </span>
+          ),
+        },
         { label: "Started", sort: "started_at", render: (r) => formatDateTime(r.started_at ?? r.queued_at) },
         { label: "Duration", render: (r) => formatDuration(r.duration_seconds) },
       ]}

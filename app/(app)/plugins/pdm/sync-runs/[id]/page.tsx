@@ -11,6 +11,7 @@ import { Card } from "@/components/ui/card";
 import { pageContext } from "@/lib/auth/session";
 import { listObjectChanges } from "@/lib/services/changelog/queries";
 import { getSyncRun } from "@/lib/services/sync-runs";
+import { countsSummary } from "@/components/objects/sync-run/summary";
 import { formatDateTime, formatDuration } from "@/lib/ui/format";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
@@ -34,6 +35,8 @@ function Bar({ done, total, label }: { done: number; total: number; label: strin
   );
 }
 
+const STEP_TONES = { running: "blue", succeeded: "green", warning: "amber", failed: "red", skipped: "slate", left_open: "purple" } as const;
+
 // A run: live progress while it runs, per-endpoint outcomes and errors in plain words, its steps,
 // and the changes it made (from the change log).
 export default async function SyncRunPage({ params }: { params: Promise<{ id: string }> }) {
@@ -50,7 +53,7 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
       <PageHeader
         title={
           <span className="inline-flex items-center gap-3">
-            Sync run #{run.id} <RunStatusBadge status={run.status} mergeOutcome={run.merge_outcome} />
+            Sync run #{run.id} <RunStatusBadge status={run.status} mergeOutcome={run.merge_outcome} unreachable={run.unreachable} />
           </span>
         }
         crumbs={[{ label: "Sync Runs", href: "/plugins/pdm/sync-runs/" }, { label: `#${run.id}` }]}
@@ -67,6 +70,16 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
           </p>
         </Card>
       )}
+      {run.warnings.length > 0 && (
+        <div role="status" className="mb-5 rounded-lg border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="run-warnings">
+          <p className="font-medium">This run succeeded, but PDM could not reach some remotes. They keep their last known version and are marked unreachable:</p>
+          <ul className="mt-1 list-disc pl-5">
+            {run.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       {run.error && (
         <p role="alert" className="mb-5 rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-800" data-testid="run-error">
           {run.error}
@@ -76,14 +89,15 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
         <Card title="Run">
           <AttributeTable
             rows={[
-              ["Status", <RunStatusBadge key="s" status={run.status} mergeOutcome={run.merge_outcome} />],
+              ["Status", <RunStatusBadge key="s" status={run.status} mergeOutcome={run.merge_outcome} unreachable={run.unreachable} />],
               ["Trigger", run.trigger],
               ["Requested by", run.requested_by_name || <Dash />],
               ["Queued", formatDateTime(run.queued_at)],
               ["Started", formatDateTime(run.started_at)],
               ["Finished", formatDateTime(run.finished_at)],
               ["Duration", formatDuration(run.duration_seconds)],
-              ["Remotes", `${run.created} created, ${run.updated} updated, ${run.deleted} deleted, ${run.unchanged} unchanged`],
+              ["Remotes", <span key="c" data-testid="run-counts">{countsSummary(run)}</span>],
+              ["Unreachable", run.unreachable ? <span key="u" className="font-medium text-amber-800" data-testid="run-unreachable-count">{run.unreachable} remote{run.unreachable === 1 ? "" : "s"}</span> : "0"],
               ["Engine", run.inngest_url ? <a key="i" href={run.inngest_url} className="text-brand-700 hover:underline" target="_blank" rel="noreferrer">Inngest run {run.inngest_run_id}</a> : run.engine],
               ["Branch", run.branch ? <Link key="b" href={`/plugins/pdm/branches/${encodeURIComponent(run.branch)}/`} className="text-brand-700 hover:underline">{run.branch}</Link> : <Dash />],
               ["Merge", run.merge_outcome ?? <Dash />],
@@ -99,7 +113,7 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
                 <tr>
                   <th className="py-1.5 pr-3">Endpoint</th>
                   <th className="py-1.5 pr-3">Outcome</th>
-                  <th className="py-1.5">Created / updated / deleted / unchanged</th>
+                  <th className="py-1.5">{run.counts_applied ? "Created / updated / deleted / unchanged" : "Proposed: created / updated / deleted / unchanged"}</th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -111,8 +125,15 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
                       </Link>
                     </td>
                     <td className="py-1.5 pr-3">
-                      <Badge tone={e.outcome === "succeeded" ? "green" : e.outcome === "failed" ? "red" : "slate"}>{e.outcome}</Badge>
-                      {e.error && <p className="mt-1 max-w-sm whitespace-normal text-xs text-red-700">{e.error}</p>}
+                      <Badge tone={e.outcome === "succeeded" ? (e.unreachable ? "amber" : "green") : e.outcome === "failed" ? "red" : "slate"}>{e.outcome}</Badge>
+                      {e.unreachable > 0 && (
+                        <p className="mt-1 text-xs text-amber-800">
+                          <Link href={`/plugins/pdm/remotes/?pdm_endpoint_id=${e.id}&status=unreachable`} className="hover:underline">
+                            {e.unreachable} unreachable
+                          </Link>
+                        </p>
+                      )}
+                      {e.error && <p className="mt-1 max-w-sm whitespace-normal break-words text-xs text-red-700">{e.error}</p>}
                     </td>
                     <td className="py-1.5">
                       {e.created} / {e.updated} / {e.deleted} / {e.unchanged}
@@ -125,7 +146,7 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
         </Card>
       </div>
       <Card
-        title={`Changes made (${changes.count})`}
+        title={run.counts_applied || changes.count ? `Changes made (${changes.count})` : "Changes made (0): the branch's changes were not applied"}
         className="mt-5"
         actions={
           changes.count > changes.results.length ? (
@@ -155,10 +176,13 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
               {run.steps.map((s) => (
                 <tr key={s.step_id}>
                   <td className="py-1.5 pr-3 font-mono text-xs">{s.step_id}</td>
-                  <td className="py-1.5 pr-3">{s.status}</td>
+                  <td className="py-1.5 pr-3" data-testid={`step-outcome-${s.step_id}`}>
+                    <Badge tone={STEP_TONES[s.outcome]}>{s.outcome.replace("_", " ")}</Badge>
+                    {s.detail && s.outcome !== "failed" && <p className="mt-1 max-w-xs whitespace-normal text-xs text-slate-600">{s.detail}</p>}
+                  </td>
                   <td className="py-1.5 pr-3">{s.attempts}</td>
                   <td className="py-1.5 pr-3">{s.finished_at ? formatDuration((s.finished_at.getTime() - s.started_at.getTime()) / 1000) : "—"}</td>
-                  <td className="py-1.5 text-xs text-red-700">{s.error ?? ""}</td>
+                  <td className="max-w-md whitespace-normal break-words py-1.5 text-xs text-red-700">{s.outcome === "failed" ? (s.detail ?? s.error ?? "") : (s.error ?? "")}</td>
                 </tr>
               ))}
             </tbody>
