@@ -276,7 +276,9 @@ export function buildOpenApiDocument(baseUrl: string): JsonSchema {
   schemas.ConnectionTest = {
     type: "object",
     properties: {
-      reachable: { type: "boolean" },
+      ok: { type: "boolean", description: "TLS accepted, the token authenticated and PDM answered" },
+      failed_stage: { type: "string", enum: ["network", "tls", "auth", "api", "secret"], nullable: true, description: "Where the test stopped" },
+      reachable: { type: "boolean", description: "The host answered at all (a TLS or authentication failure still reached it)" },
       version: { type: "string", nullable: true },
       fingerprint: { type: "string", nullable: true, description: "What PDM presented" },
       fingerprint_matches: { type: "boolean", nullable: true },

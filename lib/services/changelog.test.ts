@@ -206,7 +206,7 @@ describeEachDb("change log", (get) => {
       .set({ tokenSecretEncrypted: new SecretBox("some-other-app-key-entirely").encrypt(SECRET) })
       .where(eq(pdmEndpoints.id, ep.id));
     const result = await testPdmEndpointConnection(ctxWithRequest(get()), ep.id);
-    expect(result).toMatchObject({ reachable: false, error_kind: "secret_unreadable" });
+    expect(result).toMatchObject({ ok: false, failed_stage: "secret", reachable: false, error_kind: "secret_unreadable" });
     expect(result.error).toContain(`PDM endpoint "${name}"`);
     expect(result.error).toMatch(/SECRET_KEY/);
     expect(result.error).not.toContain(SECRET);

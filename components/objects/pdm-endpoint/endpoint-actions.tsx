@@ -8,6 +8,15 @@ import { Button } from "@/components/ui/button";
 import type { ConnectionTestResult } from "@/lib/services/pdm-endpoints/connection";
 
 /** "Sync now" for one endpoint, or for every enabled endpoint when `endpointId` is null. */
+/** What failed, in words: the stage the connection test stopped at. */
+const STAGE_TEXT = {
+  network: "host not reachable",
+  tls: "TLS failed",
+  auth: "authentication failed",
+  api: "PDM answered with an error",
+  secret: "token secret unreadable",
+} as const;
+
 export function SyncNowButton({ endpointId, label = "Sync now" }: { endpointId: number | null; label?: string }) {
   const router = useRouter();
   const [pending, start] = useTransition();
@@ -66,8 +75,10 @@ export function TestConnectionButton({ endpointId, pinned, canPin }: { endpointI
           ) : result ? (
             <dl className="space-y-1.5">
               <div className="flex gap-2">
-                <dt className="w-24 text-slate-500">Reachable</dt>
-                <dd>{result.reachable ? <Badge tone="green">yes</Badge> : <Badge tone="red">no</Badge>}</dd>
+                <dt className="w-24 shrink-0 text-slate-500">Result</dt>
+                <dd data-testid="connection-outcome">
+                  {result.ok ? <Badge tone="green">connected</Badge> : <Badge tone="red">{STAGE_TEXT[result.failed_stage ?? "api"]}</Badge>}
+                </dd>
               </div>
               <div className="flex gap-2">
                 <dt className="w-24 text-slate-500">PDM version</dt>

@@ -4,8 +4,26 @@ import { createPdmClient } from "@/lib/pdm";
 import type { ServiceContext } from "../context";
 import { getPdmEndpointConnection, pdmClientOptions } from ".";
 
+/** Where a connection test stopped: the network, the TLS handshake, authentication, or PDM's API. */
+export type ConnectionStage = "network" | "tls" | "auth" | "api" | "secret";
+
+const STAGE_OF: Record<string, ConnectionStage> = {
+  unreachable: "network",
+  timeout: "network",
+  tls: "tls",
+  tls_mismatch: "tls",
+  auth: "auth",
+  permission: "auth",
+  secret_unreadable: "secret",
+};
+
 /** The answer of "Test connection" (SPEC §6: POST …/endpoints/{id}/test/). */
 export interface ConnectionTestResult {
+  /** Everything worked: TLS accepted, the token authenticated, PDM answered /version. */
+  ok: boolean;
+  /** The stage that failed (null when ok). */
+  failed_stage: ConnectionStage | null;
+  /** The host answered at all (TCP); a TLS or authentication failure still reached it. */
   reachable: boolean;
   /** PDM's version (version.release), when the API answered. */
   version: string | null;
@@ -26,14 +44,17 @@ export async function testPdmEndpointConnection(ctx: ServiceContext, id: number)
   } catch (err) {
     // A secret that cannot be decrypted is an answer for the operator, not a server error.
     if (isAppError(err) && err.code === "secret_unreadable")
-      return { reachable: false, version: null, fingerprint: null, fingerprint_matches: null, latency_ms: null, error: err.message, error_kind: "secret_unreadable" };
+      return { ok: false, failed_stage: "secret", reachable: false, version: null, fingerprint: null, fingerprint_matches: null, latency_ms: null, error: err.message, error_kind: "secret_unreadable" };
     throw err;
   }
   const client = createPdmClient({ ...pdmClientOptions(conn), retries: 0 });
   try {
     if (client.tlsUnverified) log.warn(`PDM endpoint "${conn.name}": TLS verification is off (no fingerprint, verify_ssl false)`);
     const probe = await client.probe();
+    const ok = probe.error === null;
     return {
+      ok,
+      failed_stage: ok ? null : (STAGE_OF[probe.errorKind ?? ""] ?? "api"),
       reachable: probe.reachable,
       version: probe.version,
       fingerprint: probe.fingerprint,
