@@ -182,7 +182,9 @@ function listParameters(spec: ListSpec): JsonSchema[] {
               ? { type: "string", enum: def.values }
               : def.kind === "datetime"
                 ? DATE_TIME
-                : { type: "string" };
+                : def.kind === "uuid" && (lookup === "exact" || lookup === "n")
+                  ? { type: "string", format: "uuid" }
+                  : { type: "string" };
       params.push({ name: key, in: "query", style: "form", explode: true, schema: { type: "array", items: item } });
     }
   }

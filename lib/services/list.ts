@@ -5,7 +5,7 @@ import { addFieldError, ValidationError, type FieldErrors } from "@/lib/errors";
 // NetBox-style list queries (SPEC §6): field filters (repeatable = OR), lookups, `q`, ordering,
 // limit/offset. One implementation for every object type; each type declares a ListSpec.
 
-export type FilterKind = "string" | "int" | "fk" | "bool" | "enum" | "datetime";
+export type FilterKind = "string" | "int" | "fk" | "bool" | "enum" | "datetime" | "uuid";
 type Expr = AnyPgColumn | SQL;
 
 export interface FilterDef {
@@ -66,7 +66,12 @@ export const LOOKUPS: Record<FilterKind, readonly string[]> = {
   bool: ["exact", "isnull"],
   enum: ["exact", "n", "isnull"],
   datetime: ["exact", "lt", "lte", "gt", "gte", "isnull"],
+  // Exact values must be UUIDs; the text lookups search its text form.
+  uuid: ["exact", "n", "ic", "nic", "ie", "nie", "isw", "nisw", "iew", "niew", "isnull"],
 };
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TEXT_LOOKUPS = new Set(["ic", "nic", "ie", "nie", "isw", "nisw", "iew", "niew"]);
 
 /** Query keys that are not filters. */
 export const RESERVED_PARAMS = new Set([
@@ -101,8 +106,16 @@ function parseBool(v: string): boolean | null {
   return null;
 }
 
-function parseValue(def: FilterDef, raw: string, key: string, errors: FieldErrors): unknown {
+function parseValue(def: FilterDef, raw: string, key: string, errors: FieldErrors, lookup: string): unknown {
   switch (def.kind) {
+    case "uuid": {
+      if (TEXT_LOOKUPS.has(lookup)) return raw;
+      if (!UUID_RE.test(raw.trim())) {
+        addFieldError(errors, key, `“${raw}” is not a valid UUID.`);
+        return undefined;
+      }
+      return raw.trim().toLowerCase();
+    }
     case "int":
     case "fk": {
       // Columns are 32-bit: a larger number could never match (and PostgreSQL would refuse it).
@@ -138,7 +151,8 @@ function parseValue(def: FilterDef, raw: string, key: string, errors: FieldError
 }
 
 function condition(def: FilterDef, lookup: string, values: unknown[]): SQL | undefined {
-  const e = def.expr as AnyPgColumn;
+  // A uuid column is searched by its text (ILIKE has no uuid operator).
+  const e = (def.kind === "uuid" && TEXT_LOOKUPS.has(lookup) ? sql`${def.expr}::text` : def.expr) as AnyPgColumn;
   const anyOf = (f: (v: unknown) => SQL | undefined) => or(...values.map(f));
   switch (lookup) {
     case "exact":
@@ -212,7 +226,7 @@ export function buildWhere(spec: ListSpec, input: ListInput): SQL | undefined {
     }
     // `site_id=null` selects objects without a site (NetBox habit).
     const nulls = def.kind === "fk" && rawValues.some((v) => v === "null");
-    const values = rawValues.filter((v) => !(nulls && v === "null")).map((v) => parseValue(def, v, key, errors));
+    const values = rawValues.filter((v) => !(nulls && v === "null")).map((v) => parseValue(def, v, key, errors, lookup));
     if (values.some((v) => v === undefined)) continue;
     const cond = values.length ? condition(def, lookup, values) : undefined;
     if (nulls) parts.push(lookup === "n" ? and(isNotNull(def.expr as AnyPgColumn), cond) : or(isNull(def.expr as AnyPgColumn), cond));

@@ -35,7 +35,7 @@ export const objectChangeListSpec: ListSpec = {
     time: { expr: objectChanges.time, kind: "datetime" },
     user_id: { expr: objectChanges.userId, kind: "fk" },
     user_name: { expr: objectChanges.userName, kind: "string" },
-    request_id: { expr: objectChanges.requestId, kind: "string" },
+    request_id: { expr: objectChanges.requestId, kind: "uuid" },
     action: { expr: objectChanges.action, kind: "enum", values: CHANGE_ACTIONS },
     changed_object_type: { expr: objectChanges.changedObjectType, kind: "string" },
     changed_object_id: { expr: objectChanges.changedObjectId, kind: "int" },
