@@ -1,7 +1,9 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { isObjectType, OBJECT_TYPES } from "@/lib/object-types";
 import type { ObjectChangeRecord } from "@/lib/services/changelog/queries";
+import { changelogUrl, uiUrl } from "@/lib/ui/kinds";
 import { formatDateTime } from "@/lib/ui/format";
 
 // NetBox's changelog: who changed what when, with the fields that changed before → after.
@@ -85,7 +87,30 @@ export function ChangeAuthor({ change: c }: { change: ObjectChangeRecord }) {
   );
 }
 
-export function ChangelogTable({ changes, showObject = false }: { changes: ObjectChangeRecord[]; showObject?: boolean }) {
+/**
+ * The changed object: a link to its page while it exists, else to its change log (a deleted
+ * object has no page, but its history stays).
+ */
+export function ChangedObject({ change: c, existing }: { change: ObjectChangeRecord; existing: Set<string> }) {
+  const type = isObjectType(c.changed_object_type) ? c.changed_object_type : null;
+  if (type && existing.has(`${type}:${c.changed_object_id}`)) {
+    return (
+      <Link href={uiUrl(type, c.changed_object_id)} className="text-brand-700 hover:underline">
+        {c.object_repr}
+      </Link>
+    );
+  }
+  return (
+    <span>
+      <Link href={changelogUrl(c.changed_object_type, c.changed_object_id)} className="text-brand-700 hover:underline" title="This object no longer exists: its change log">
+        {c.object_repr}
+      </Link>{" "}
+      <span className="text-xs text-slate-500">(deleted)</span>
+    </span>
+  );
+}
+
+export function ChangelogTable({ changes, showObject = false, existing = new Set() }: { changes: ObjectChangeRecord[]; showObject?: boolean; existing?: Set<string> }) {
   if (!changes.length) return <p className="text-sm text-slate-600">No changes recorded.</p>;
   return (
     <div className="overflow-x-auto">
@@ -115,7 +140,8 @@ export function ChangelogTable({ changes, showObject = false }: { changes: Objec
               </td>
               {showObject && (
                 <td className="py-2 pr-3">
-                  <span className="text-slate-500">{c.changed_object_type}</span> {c.object_repr}
+                  <span className="text-slate-500">{isObjectType(c.changed_object_type) ? OBJECT_TYPES[c.changed_object_type].label : c.changed_object_type}</span>{" "}
+                  <ChangedObject change={c} existing={existing} />
                 </td>
               )}
               <td className="py-2">

@@ -149,7 +149,16 @@ export async function branchEndpoint(db: Db, runId: number, endpoint: { id: numb
   }
   for (const c of plan.creates) put.set(remotePath(base.name, c.name), remoteObject({ ...c, pdmEndpointId: endpoint.id, description: "", id: null }));
   put.set(base.path, { ...base.object, version: staged.pdmVersion });
-  const counts = { created: plan.creates.length, updated: plan.updates.length, deleted: plan.deletes.length, unchanged: plan.unchanged.length, unreachable: unreachableIn(staged) };
+  // The branch's counts are what it proposes; reachability (status, last_error) is not reviewed
+  // but applied at once (applyVolatile), so an update of only that is not a proposed update.
+  const proposed = plan.updates.filter((u) => Object.keys(u.changes).some((k) => k !== "status" && k !== "lastError")).length;
+  const counts = {
+    created: plan.creates.length,
+    updated: proposed,
+    deleted: plan.deletes.length,
+    unchanged: plan.unchanged.length + plan.updates.length - proposed,
+    unreachable: unreachableIn(staged),
+  };
   // Deleted by a person since the run started: main's delete, not the branch's.
   const inDatabase = new Set(rows.map((r) => r.id));
   const keep = new Set([...base.remotes].filter(([id]) => !inDatabase.has(id)).map(([, o]) => remotePath(base.name, String(o.name))));

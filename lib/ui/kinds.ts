@@ -24,7 +24,14 @@ export function kindInfo(kind: Kind) {
 
 /** The UI page of any object by type and id (for links from references and the change log). */
 export function uiUrl(type: ObjectType, id: number | string): string {
+  // The settings are one object with one page; tokens are managed on their list.
+  if (type === "netbox_pdm.pdmsettings" || type === "users.token") return OBJECT_TYPES[type].uiPath;
   return `${OBJECT_TYPES[type].uiPath}${id}/`;
+}
+
+/** An object's change log, which outlives the object (the link for objects deleted since). */
+export function changelogUrl(type: string, id: number): string {
+  return `/core/changelog/?changed_object_type=${encodeURIComponent(type)}&changed_object_id=${id}`;
 }
 
 export function capitalize(s: string): string {

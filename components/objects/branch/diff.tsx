@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { Badge } from "@/components/ui/badge";
 import type { BranchDiffEntry } from "@/lib/services/branches";
+import { changelogUrl, uiUrl } from "@/lib/ui/kinds";
 import { FieldValue, sameValue, type RefNames } from "./values";
 
 // The branch diff a reviewer reads (SPEC §5, netbox-branching's ChangeDiff): objects grouped by
@@ -9,7 +10,8 @@ import { FieldValue, sameValue, type RefNames } from "./values";
 // main has now. Conflicting fields carry all three values and are marked; collisions are flagged.
 
 const KIND_LABEL = { "pdm-endpoint": "PDM endpoint", "pdm-remote": "PDM remote" } as const;
-const KIND_PATH = { "pdm-endpoint": "/plugins/pdm/endpoints/", "pdm-remote": "/plugins/pdm/remotes/" } as const;
+/** The object type of each kind of file, for links to the object (or its change log once it is gone). */
+export const KIND_TYPE = { "pdm-endpoint": "netbox_pdm.pdmendpoint", "pdm-remote": "netbox_pdm.pdmremote" } as const;
 
 const GROUPS = [
   { action: "create", title: "Added", tone: "green", hint: "objects the branch creates" },
@@ -124,14 +126,18 @@ function mainMissing(e: BranchDiffEntry): boolean {
   return e.action !== "create" && !e.main_exists;
 }
 
-function ObjectBlock({ entry, names, mainLabel }: { entry: Entry; names: RefNames; mainLabel: string }) {
+function ObjectBlock({ entry, names, mainLabel, existing }: { entry: Entry; names: RefNames; mainLabel: string; existing: Set<string> }) {
   const endpoint = endpointOf(entry);
   const flagged = entry.conflicts.length > 0 || entry.collision !== null;
   const title = (
     <span className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1">
       <span className="text-xs font-medium uppercase tracking-wide text-slate-500">{KIND_LABEL[entry.kind]}</span>
-      {entry.id !== null && entry.action !== "create" ? (
-        <Link href={`${KIND_PATH[entry.kind]}${entry.id}/`} className="font-semibold text-brand-700 hover:underline">
+      {entry.id !== null && existing.has(`${KIND_TYPE[entry.kind]}:${entry.id}`) ? (
+        <Link href={uiUrl(KIND_TYPE[entry.kind], entry.id)} className="font-semibold text-brand-700 hover:underline">
+          {entry.name}
+        </Link>
+      ) : entry.id !== null ? (
+        <Link href={changelogUrl(KIND_TYPE[entry.kind], entry.id)} className="font-semibold text-brand-700 hover:underline" title="This object no longer exists: its change log">
           {entry.name}
         </Link>
       ) : (
@@ -179,7 +185,7 @@ function ObjectBlock({ entry, names, mainLabel }: { entry: Entry; names: RefName
   );
 }
 
-export function BranchDiffView({ entries, names, mainLabel }: { entries: BranchDiffEntry[]; names: RefNames; mainLabel: string }) {
+export function BranchDiffView({ entries, names, mainLabel, existing }: { entries: BranchDiffEntry[]; names: RefNames; mainLabel: string; existing: Set<string> }) {
   if (!entries.length) return <p className="text-sm text-slate-600">This branch changes nothing compared with its base.</p>;
   return (
     <div className="space-y-6">
@@ -201,7 +207,7 @@ export function BranchDiffView({ entries, names, mainLabel }: { entries: BranchD
             </h3>
             <div className="space-y-3">
               {group.map((e) => (
-                <ObjectBlock key={e.identity} entry={e} names={names} mainLabel={mainLabel} />
+                <ObjectBlock key={e.identity} entry={e} names={names} mainLabel={mainLabel} existing={existing} />
               ))}
             </div>
           </section>

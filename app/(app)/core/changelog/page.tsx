@@ -1,14 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ListView } from "@/components/data-table/list-view";
-import { ChangeAuthor, ChangeDiff } from "@/components/objects/changelog";
+import { ChangeAuthor, ChangeDiff, ChangedObject } from "@/components/objects/changelog";
 import { Badge } from "@/components/ui/badge";
 import { pageContext } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
 import { isObjectType, OBJECT_TYPES } from "@/lib/object-types";
-import { listObjectChanges, type ObjectChangeRecord } from "@/lib/services/changelog/queries";
+import { existingChangedObjects, listObjectChanges, type ObjectChangeRecord } from "@/lib/services/changelog/queries";
 import { formatDateTime } from "@/lib/ui/format";
-import { uiUrl } from "@/lib/ui/kinds";
 import { parseListState, type RawSearchParams } from "@/lib/ui/search-params";
 
 export const metadata: Metadata = { title: "Change Log" };
@@ -26,6 +25,7 @@ export default async function ChangelogPage({ searchParams }: { searchParams: Pr
     if (!isAppError(err) || err.code !== "validation") throw err;
     page = { count: 0, limit: state.perPage, offset: 0, results: [] as ObjectChangeRecord[] };
   }
+  const existing = await existingChangedObjects(ctx, page.results);
   return (
     <ListView<ObjectChangeRecord>
       title="Change Log"
@@ -47,17 +47,7 @@ export default async function ChangelogPage({ searchParams }: { searchParams: Pr
         { label: "User", sort: "user_name", render: (c) => <ChangeAuthor change={c} /> },
         { label: "Action", sort: "action", render: (c) => <Badge tone={TONE[c.action]}>{c.action}</Badge> },
         { label: "Type", render: (c) => (isObjectType(c.changed_object_type) ? OBJECT_TYPES[c.changed_object_type].label : c.changed_object_type) },
-        {
-          label: "Object",
-          render: (c) =>
-            c.action !== "delete" && isObjectType(c.changed_object_type) ? (
-              <Link href={uiUrl(c.changed_object_type, c.changed_object_id)} className="text-brand-700 hover:underline">
-                {c.object_repr}
-              </Link>
-            ) : (
-              c.object_repr
-            ),
-        },
+        { label: "Object", render: (c) => <ChangedObject change={c} existing={existing} /> },
         { label: "Changes", render: (c) => <ChangeDiff change={c} /> },
       ]}
     />

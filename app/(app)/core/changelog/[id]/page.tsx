@@ -4,13 +4,13 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { PageHeader } from "@/components/layout/page-header";
 import { AttributeTable } from "@/components/objects/detail";
-import { changedFields } from "@/components/objects/changelog";
+import { ChangedObject, changedFields } from "@/components/objects/changelog";
 import { Card } from "@/components/ui/card";
 import { pageContext } from "@/lib/auth/session";
 import { isObjectType, OBJECT_TYPES } from "@/lib/object-types";
-import { getObjectChange } from "@/lib/services/changelog/queries";
+import { existingChangedObjects, getObjectChange } from "@/lib/services/changelog/queries";
 import { formatDateTime } from "@/lib/ui/format";
-import { uiUrl } from "@/lib/ui/kinds";
+import { changelogUrl } from "@/lib/ui/kinds";
 
 function Json({ data }: { data: Record<string, unknown> | null }) {
   if (!data) return <p className="text-sm text-slate-500">—</p>;
@@ -30,6 +30,7 @@ export default async function ChangePage({ params }: { params: Promise<{ id: str
   const c = await loadChange((await params).id);
   if (!c) notFound();
   const type = isObjectType(c.changed_object_type) ? c.changed_object_type : null;
+  const existing = await existingChangedObjects(await pageContext(), [c]);
   return (
     <>
       <PageHeader title={`${c.object_repr} ${c.action}d`} crumbs={[{ label: "Change Log", href: "/core/changelog/" }, { label: `#${c.id}` }]} />
@@ -42,7 +43,8 @@ export default async function ChangePage({ params }: { params: Promise<{ id: str
               ["Request id", <span key="r" className="font-mono text-xs">{c.request_id}</span>],
               ["Action", c.action],
               ["Object type", type ? OBJECT_TYPES[type].label : c.changed_object_type],
-              ["Object", type && c.action !== "delete" ? <Link key="o" href={uiUrl(type, c.changed_object_id)} className="text-brand-700 hover:underline">{c.object_repr}</Link> : c.object_repr],
+              ["Object", <ChangedObject key="o" change={c} existing={existing} />],
+              ["Object's changes", <Link key="h" href={changelogUrl(c.changed_object_type, c.changed_object_id)} className="text-brand-700 hover:underline">All changes of this object</Link>],
               ["Sync run", c.sync_run ? <Link key="s" href={`/plugins/pdm/sync-runs/${c.sync_run}/`} className="text-brand-700 hover:underline">#{c.sync_run}</Link> : "—"],
             ]}
           />

@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { notFound } from "next/navigation";
 import { PageHeader } from "@/components/layout/page-header";
 import { BranchActions } from "@/components/objects/branch/branch-actions";
-import { BranchDiffView, summarizeDiff, type DiffSummary } from "@/components/objects/branch/diff";
+import { BranchDiffView, KIND_TYPE, summarizeDiff, type DiffSummary } from "@/components/objects/branch/diff";
 import { diffRefValues, resolveRefNames } from "@/components/objects/branch/refs";
 import { BranchStatusBadge, branchHref, ShortOid } from "@/components/objects/branch/status";
 import type { RefNames } from "@/components/objects/branch/values";
@@ -19,6 +19,7 @@ import { can } from "@/lib/auth/permissions";
 import { pageContext } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
 import { branchDiff, getBranch, type BranchDiffEntry, type BranchRecord } from "@/lib/services/branches";
+import { existingChangedObjects } from "@/lib/services/changelog/queries";
 import type { ServiceContext } from "@/lib/services/context";
 import { getSyncRun } from "@/lib/services/sync-runs";
 import { formatDateTime } from "@/lib/ui/format";
@@ -80,9 +81,14 @@ export default async function BranchPage({ params, searchParams }: Params & { se
   let entries: BranchDiffEntry[] | null = null;
   let diffError: string | null = null;
   let names: RefNames = {};
+  let existing = new Set<string>();
   try {
     entries = (await branchDiff(ctx, branch.name)).entries;
     names = await resolveRefNames(ctx, diffRefValues(entries));
+    existing = await existingChangedObjects(
+      ctx,
+      entries.filter((e) => e.id !== null).map((e) => ({ changed_object_type: KIND_TYPE[e.kind], changed_object_id: e.id! })),
+    );
   } catch (err) {
     diffError = isAppError(err) ? err.message : `The diff could not be computed: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -234,7 +240,7 @@ export default async function BranchPage({ params, searchParams }: Params & { se
               <span className="font-medium">{branch.status === "merged" ? "Main at merge" : "Main now"}</span>: the inventory {branch.status === "merged" ? "just before the merge" : "as it is now"}. Rows marked{" "}
               <Badge tone="red">conflict</Badge> were changed on both sides.
             </p>
-            <BranchDiffView entries={entries ?? []} names={names} mainLabel={branch.status === "merged" ? "Main at merge" : "Main now"} />
+            <BranchDiffView entries={entries ?? []} names={names} existing={existing} mainLabel={branch.status === "merged" ? "Main at merge" : "Main now"} />
           </>
         )}
       </Card>

@@ -9,7 +9,7 @@ import { RunStatusBadge } from "@/components/objects/sync-run/status";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { pageContext } from "@/lib/auth/session";
-import { listObjectChanges } from "@/lib/services/changelog/queries";
+import { existingChangedObjects, listObjectChanges } from "@/lib/services/changelog/queries";
 import { getSyncRun } from "@/lib/services/sync-runs";
 import { countsSummary } from "@/components/objects/sync-run/summary";
 import { formatDateTime, formatDuration } from "@/lib/ui/format";
@@ -156,7 +156,7 @@ export default async function SyncRunPage({ params }: { params: Promise<{ id: st
           ) : undefined
         }
       >
-        <ChangelogTable changes={changes.results} showObject />
+        <ChangelogTable changes={changes.results} showObject existing={await existingChangedObjects(ctx, changes.results)} />
       </Card>
       <Card title="Steps" className="mt-5">
         {run.steps.length === 0 ? (
