@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupApi } from "@/tests/api";
 import { describeEachDb, uniq } from "@/tests/db";
+import { expectChangeLogReplays } from "@/tests/record";
 import { api, asJson, listOf, type Json } from "./client";
 
 // The table-driven NetBox API suite (SPEC §6): every object type through list/get/create/PUT/
@@ -169,6 +170,8 @@ describeEachDb("REST API", (get) => {
     deps.pbs = await make("/api/plugins/pbs/servers/", { name: uniq("dep-pbs"), host: "dep-pbs.example.net" });
     deps.endpoint = await make("/api/plugins/pdm/endpoints/", { name: uniq("dep-pdm"), host: "dep.example.net", token_id: "a@pam!b", token_secret: SECRET });
   });
+  // Every write through the REST API leaves a change log that replays to the database.
+  afterAll(() => expectChangeLogReplays(get()));
 
   for (const row of TABLE) {
     describe(row.type, () => {
