@@ -1,4 +1,5 @@
-import type { GitStore, JsonObject } from "./store";
+import type { JsonObject } from "./objects";
+import type { GitStore } from "./store";
 
 // The three-way, field-level diff of a branch against its base and the current main (SPEC §5,
 // netbox-branching's ChangeDiff): what the branch changes, what main changed meanwhile, and where

@@ -4,6 +4,8 @@ import crypto from "node:crypto";
 // compressing thousands of small blobs in JS (as isomorphic-git does with pako) would make the
 // first snapshot of a large inventory several times slower than native git.
 
+export type JsonObject = Record<string, unknown>;
+
 export function sha1Hex(...parts: Buffer[]): string {
   const h = crypto.createHash("sha1");
   for (const p of parts) h.update(p);
