@@ -11,7 +11,7 @@ import { createContext, SYSTEM_ACTOR } from "@/lib/services/context";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { bulkCreateRemotes } from "@/lib/services/pdm-remotes/bulk";
 import { createSyncRun } from "@/lib/services/sync-runs";
-import { runContext } from "@/lib/sync/workflow";
+import { runContext } from "@/lib/sync/run";
 import { remoteRows } from "./db";
 import type { BenchModule, BenchResult } from "./types";
 import { postgresBenchDatabase, withDataDir } from "./util";
