@@ -1,7 +1,7 @@
 import path from "node:path";
 import { eq, inArray, sql, type SQL } from "drizzle-orm";
-import type { Executor } from "@/db/client";
-import { idIn, rowMapper, rowsOf, selectAll } from "@/db/bulk";
+import { idIn, rowMapper, selectAll } from "@/db/bulk";
+import { rowsOf, type Executor } from "@/db/client";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type PdmEndpoint, type PdmRemote } from "@/db/schema";
 import { getEnv } from "@/env";
 import { openGitStore, pathSegment, type GitStore, type JsonObject, type SnapshotResult } from "@/lib/git";
