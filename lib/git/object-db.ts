@@ -113,17 +113,30 @@ export class BlobMemo {
   private readonly byPath = new Map<string, { json: string; oid: string }>();
   constructor(private readonly maxPaths: number) {}
 
-  /** The blob of `obj` at `path`: its oid, and its text unless the memo knew it (then it is written already). */
+  /**
+   * The blob of `obj` at `path`: its oid, and its text unless the memo knew it (then it is in the
+   * repository already: the memo only learns blobs its callers write or find written).
+   */
   blobOf(path: string, obj: JsonObject): { oid: string; text: string | null } {
     const json = JSON.stringify(obj);
     const memo = this.byPath.get(path);
     if (memo && memo.json === json) return { oid: memo.oid, text: null };
-    assertNoSecrets(obj, path);
-    const text = serializeObject(obj);
-    const oid = blobOid(text);
+    const { oid, text } = this.hash(path, obj);
     if (this.byPath.size >= this.maxPaths) this.byPath.clear();
     this.byPath.set(path, { json, oid });
     return { oid, text };
+  }
+
+  /** The oid `obj` would have at `path`, without teaching the memo a blob nobody writes. */
+  oidOf(path: string, obj: JsonObject): string {
+    const memo = this.byPath.get(path);
+    return memo && memo.json === JSON.stringify(obj) ? memo.oid : this.hash(path, obj).oid;
+  }
+
+  private hash(path: string, obj: JsonObject): { oid: string; text: string } {
+    assertNoSecrets(obj, path);
+    const text = serializeObject(obj);
+    return { oid: blobOid(text), text };
   }
 }
 

@@ -63,7 +63,8 @@ export function serializeObject(obj: unknown): string {
   return `${JSON.stringify(sortKeys(obj), null, 2)}\n`;
 }
 
-function sortKeys(v: unknown): unknown {
+/** A value with its keys recursively sorted: an object as its blob reads back. */
+export function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === "object" && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};

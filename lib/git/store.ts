@@ -42,25 +42,39 @@ export interface SnapshotResult {
 /** Paths whose last object is remembered (its plain JSON and blob oid): a few MB per 10,000. */
 const BLOB_MEMO_PATHS = 50_000;
 
+/** A tree's files in memory (path → blob oid), with the objects of those blobs not in the repository. */
+export interface SnapshotPreview {
+  files: Map<string, string>;
+  objects: Map<string, JsonObject>;
+}
+
+/** What a snapshot changes: `ref`'s tree made exactly `objects` (full), or puts/removes applied to it (partial). */
+interface SnapshotChanges {
+  ref: string;
+  objects?: Map<string, JsonObject>;
+  put?: Map<string, JsonObject>;
+  /** Files put by blob oid: blobs this store prestaged (see isPrestaged), not serialized again. */
+  putBlobs?: Map<string, string>;
+  remove?: string[];
+}
+
 export interface GitStore {
   readonly dir: string;
   resolve(refOrOid: string): Promise<string | null>;
-  /** Make `ref`'s tree exactly `objects` (full), or apply puts/removes to it (partial). */
-  writeSnapshot(opts: {
-    ref: string;
-    objects?: Map<string, JsonObject>;
-    put?: Map<string, JsonObject>;
-    /** Files put by blob oid: blobs this store prestaged (see isPrestaged), not serialized again. */
-    putBlobs?: Map<string, string>;
-    remove?: string[];
-    /** The commit message, or a function of what changed. */
-    message: string | ((changes: { added: string[]; modified: string[]; removed: string[] }) => string);
-    author?: Author;
-    /** Extra parents (a merge commit). */
-    parents?: string[];
-    /** Build the commit without moving the ref (two-phase merges). */
-    detached?: boolean;
-  }): Promise<SnapshotResult>;
+  /** Commits the changes to `ref`. */
+  writeSnapshot(
+    opts: SnapshotChanges & {
+      /** The commit message, or a function of what changed. */
+      message: string | ((changes: { added: string[]; modified: string[]; removed: string[] }) => string);
+      author?: Author;
+      /** Extra parents (a merge commit). */
+      parents?: string[];
+      /** Build the commit without moving the ref (two-phase merges). */
+      detached?: boolean;
+    },
+  ): Promise<SnapshotResult>;
+  /** The files `ref` would hold after writeSnapshot of these changes, computed in memory: nothing is written. */
+  previewSnapshot(changes: SnapshotChanges): Promise<SnapshotPreview>;
   createBranch(name: string, from: string): Promise<string>;
   deleteBranch(name: string): Promise<void>;
   listBranches(): Promise<string[]>;
@@ -177,6 +191,19 @@ class Store implements GitStore {
     this.objects.writeLoose("commit", content, oid);
     if (!opts.detached) await this.refs.compareAndSwap(opts.ref, oid, head);
     return { oid, changed: true, blobsWritten: pending.size, treesWritten: tree.treesWritten, ...changes };
+  }
+
+  async previewSnapshot(changes: SnapshotChanges): Promise<SnapshotPreview> {
+    const files = changes.objects ? new Map<string, string>() : await this.listFiles(changes.ref);
+    const objects = new Map<string, JsonObject>();
+    for (const [path, obj] of changes.objects ?? changes.put ?? []) {
+      const oid = this.blobs.oidOf(path, obj);
+      files.set(path, oid);
+      objects.set(oid, obj);
+    }
+    for (const [path, oid] of changes.putBlobs ?? []) files.set(path, oid);
+    for (const path of changes.remove ?? []) files.delete(path);
+    return { files, objects };
   }
 
   readonly createBranch = (name: string, from: string) => this.refs.createBranch(name, from);

@@ -27,7 +27,8 @@ import {
   recordEndpointResult,
 } from "@/lib/services/sync-runs";
 import type { JsonObject } from "@/lib/git";
-import { commitInventoryToMain, commitToBranch, createRunBranch, endpointAtBase, mergeBranch, recoverMerges, type MergeOutcome } from "@/lib/services/branches";
+import { commitToBranch, createRunBranch, endpointAtBase, mergeBranch, type MergeOutcome } from "@/lib/services/branches";
+import { commitInventoryToMain, recoverMerges } from "@/lib/services/branches/main-line";
 import { LINK_FIELDS, prestageEndpointRemotes, remoteDir, remoteObject, remotePath, SYNC_OWNED_REMOTE_FIELDS, withGitLock } from "@/lib/services/branches/snapshot";
 import { applyEndpointOutcome, applyRemotePlan, applyVolatile } from "./apply";
 import { releaseRunLimiter } from "./fetch";
