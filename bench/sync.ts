@@ -1,6 +1,6 @@
 import { count, eq, sql } from "drizzle-orm";
 import { openDatabase, runMigrations } from "@/db/client";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { objectChanges, syncRunSteps } from "@/db/schema";
 import { EmbeddedRunner } from "@/inngest/embedded-runner";
 import { startRequestPump } from "@/lib/pdm/pump";
@@ -73,7 +73,7 @@ const measured: BenchModule = {
     const handle = await openDatabase({ databaseUrl: pg.url });
     try {
       await runMigrations(handle);
-      setDatabaseForTests(handle);
+      provideDatabase(handle);
       const ctx = createContext(handle.db, SYSTEM_ACTOR);
       await updateSettings(ctx, { pdm_fetch_concurrency: CONCURRENCY }, { partial: true });
       // Ten simulated PDMs in one simulator process (as ten real servers would not share our CPU).

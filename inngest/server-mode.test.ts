@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { syncRuns } from "@/db/schema";
 import { createSyncRun, getSyncRun, inngestRunUrl } from "@/lib/services/sync-runs";
 import { ctxFor, describeEachDb } from "@/tests/db";
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describeEachDb("Inngest server mode", (get) => {
-  beforeAll(() => setDatabaseForTests(get().handle));
+  beforeAll(() => provideDatabase(get().handle));
 
   it("a requested run is recorded for Inngest and sent as pdm/sync.requested with its id only", async () => {
     const { dispatchSyncRun } = await import("./dispatch");

@@ -1,5 +1,5 @@
 import { NextRequest } from "next/server";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { createContext, SYSTEM_ACTOR } from "@/lib/services/context";
 import { createToken } from "@/lib/services/tokens";
 import { userService } from "@/lib/services/users";
@@ -44,7 +44,7 @@ export async function callRoute(handler: Handler, path: string, opts: CallOption
 
 /** Routes the app's database handle to the test database and returns API keys for each role. */
 export async function setupApi(db: TestDb): Promise<{ admin: string; editor: string; viewer: string; readOnly: string }> {
-  setDatabaseForTests(db.handle);
+  provideDatabase(db.handle);
   const ctx = createContext(db.handle.db, SYSTEM_ACTOR);
   const keys: Record<string, string> = {};
   for (const role of ["admin", "editor", "viewer"] as const) {

@@ -3,13 +3,7 @@ import { getEnv, workflowEngineMode } from "@/env";
 import { log } from "@/lib/log";
 import { bootstrapAccounts } from "@/lib/services/users/bootstrap";
 
-type StartupHook = () => Promise<void>;
-const g = globalThis as typeof globalThis & { __netboxPdmStarted?: Promise<void>; __netboxPdmStartupHooks?: StartupHook[] };
-
-/** Later layers (the embedded workflow runner) register what must run once the database is ready. */
-export function onStartup(hook: StartupHook): void {
-  (g.__netboxPdmStartupHooks ??= []).push(hook);
-}
+const g = globalThis as typeof globalThis & { __netboxPdmStarted?: Promise<void> };
 
 /**
  * Everything `npm start` does before serving (SPEC §10): open the database (refusing a PGlite
@@ -38,7 +32,6 @@ export function startServer(): Promise<void> {
       );
     }
     log.info(`Workflow engine: ${workflowEngineMode(env)}. Data directory: ${env.dataDir}.`);
-    for (const hook of g.__netboxPdmStartupHooks ?? []) await hook();
   })();
   return g.__netboxPdmStarted;
 }

@@ -9,6 +9,7 @@ import { RemoteHistoryCard } from "../branch/history";
 import type { KindConfig } from "../config";
 import { AttributeTable, Dash, Mono, RefLink } from "../detail";
 import { pdmEndpointOptions } from "../options";
+import { DEFAULT_PORTS } from "@/db/schema";
 import { LinkBadge, RemoteStatusBadge } from "./badges";
 
 // PDM remotes (SPEC §2.2): synced from PDM; people set link overrides.
@@ -112,7 +113,7 @@ export const pdmRemoteConfig: KindConfig<PdmRemoteRecord> = {
                 {r.nodes.map((n, i) => (
                   <tr key={i}>
                     <td className="py-1.5 pr-3">{n.host}</td>
-                    <td className="py-1.5 pr-3">{n.port ?? <span className="text-slate-400">default ({r.remote_type === "pve" ? 8006 : 8007})</span>}</td>
+                    <td className="py-1.5 pr-3">{n.port ?? <span className="text-slate-400">default ({DEFAULT_PORTS[r.remote_type]})</span>}</td>
                     <td className="py-1.5">{n.fingerprint ? <Mono>{n.fingerprint}</Mono> : <Dash />}</td>
                   </tr>
                 ))}
