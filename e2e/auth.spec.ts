@@ -21,15 +21,27 @@ test.describe("signing in", () => {
     await expect(page.getByRole("alert").filter({ hasText: "Invalid" })).toHaveText("Invalid username or password.");
   });
 
-  test("signing in shows the home page with the user and role; signing out ends the session", async ({ page }) => {
+  test("signing in shows the home page with the user and role; signing out ends the session", async ({ page, browser, baseURL }) => {
     await signIn(page, "viewer", PASSWORDS.viewer);
     await expect(page.getByRole("heading", { name: "Home" })).toBeVisible();
     await expect(page.getByTestId("user-role")).toHaveText("viewer");
     await keepScreenshot(page, "home");
+    const cookies = await page.context().cookies();
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/login\//);
     await page.goto("/");
     await expect(page).toHaveURL(/\/login\//);
+    // A copy of the signed-out session's cookie is no session either (page and API).
+    const replay = await browser.newContext({ baseURL });
+    try {
+      await replay.addCookies(cookies);
+      const p = await replay.newPage();
+      await p.goto("/");
+      await expect(p).toHaveURL(/\/login\//);
+      expect((await replay.request.get("/api/plugins/pdm/endpoints/")).status()).toBe(401);
+    } finally {
+      await replay.close();
+    }
   });
 });
 
@@ -72,9 +84,10 @@ test.describe("API authentication", () => {
 
 test.describe("roles", () => {
   test.use({ storageState: authFile("viewer") });
-  test("a viewer's session cannot call admin or editor endpoints", async ({ page }) => {
+  test("a viewer's session cannot call admin or editor endpoints", async ({ page, baseURL }) => {
     await page.goto("/");
-    const res = await page.request.post("/api/users/users/", { data: { username: "sneaky", password: "password123", role: "admin" } });
+    // From the app's own origin (a session write from anywhere else is refused before roles are looked at).
+    const res = await page.request.post("/api/users/users/", { headers: { Origin: baseURL! }, data: { username: "sneaky", password: "password123", role: "admin" } });
     expect(res.status()).toBe(403);
     const mine = await page.request.get("/api/users/tokens/");
     expect(mine.status()).toBe(200);
@@ -105,14 +118,14 @@ test.describe("API tokens page", () => {
     expect((await request.get("/api/", { headers: { Authorization: `Token ${key}` } })).status()).toBe(401);
   });
 
-  test("the list searches, filters, sorts, pages and exports CSV (without keys)", async ({ page }) => {
+  test("the list searches, filters, sorts, pages and exports CSV (without keys)", async ({ page, baseURL }) => {
     await page.goto("/users/tokens/");
     const prefix = `e2e-list-${Date.now().toString(36)}`;
     const keys: string[] = [];
     const ids: number[] = [];
     for (let i = 0; i < 26; i++) {
       // The session's own API: tokens for the signed-in editor.
-      const res = await page.request.post("/api/users/tokens/", { data: { description: `${prefix}-${String(i).padStart(2, "0")}`, write_enabled: i % 2 === 0 } });
+      const res = await page.request.post("/api/users/tokens/", { headers: { Origin: baseURL! }, data: { description: `${prefix}-${String(i).padStart(2, "0")}`, write_enabled: i % 2 === 0 } });
       expect(res.status()).toBe(201);
       const body = (await res.json()) as { id: number; key: string };
       keys.push(body.key);
