@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { adminHeaders, authFile, PASSWORDS, unique } from "./support";
+import { adminHeaders, apiCreate, authFile, PASSWORDS, unique } from "./support";
 
 // What a hostile page on the same host, a crafted sign-in link or a framing page can do with a
 // signed-in browser (issue 17): nothing.
@@ -182,5 +182,24 @@ test.describe("security headers", () => {
     } finally {
       await hostile.close();
     }
+  });
+});
+
+test.describe("an endpoint's stored secret", () => {
+  test.use({ storageState: authFile("editor") });
+
+  test("moving the endpoint elsewhere in the form needs the secret again", async ({ page, request }) => {
+    const ep = await apiCreate(request, "/api/plugins/pdm/endpoints/", { name: unique("e2e-secret"), host: "pdm.example.net", token_id: "root@pam!x", token_secret: "stored-secret-1" });
+    await page.goto(`/plugins/pdm/endpoints/${String(ep.id)}/edit/`);
+    await page.getByLabel("Host").fill("127.0.0.9");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByTestId("error-token_secret")).toContainText("Enter the token secret again");
+    const unchanged = await request.get(`/api/plugins/pdm/endpoints/${String(ep.id)}/`, { headers: adminHeaders });
+    expect((await unchanged.json()).host).toBe("pdm.example.net");
+    await page.getByLabel("API token secret").fill("stored-secret-1");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(String(ep.name));
+    const moved = await request.get(`/api/plugins/pdm/endpoints/${String(ep.id)}/`, { headers: adminHeaders });
+    expect((await moved.json()).host).toBe("127.0.0.9");
   });
 });

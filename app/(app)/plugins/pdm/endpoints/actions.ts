@@ -12,11 +12,14 @@ export async function testConnectionAction(id: number): Promise<ActionResult<Con
   return runAction(async () => testPdmEndpointConnection(await actionContext("sync.run"), id));
 }
 
-/** "Pin this fingerprint": store what PDM presented as the endpoint's pin. */
-export async function pinFingerprintAction(id: number, fingerprint: string): Promise<ActionResult> {
+/**
+ * "Pin this fingerprint": store what PDM presented as the endpoint's pin. A new pin decides where
+ * the stored secret may be sent, so it comes with the secret (the service insists, issue 17).
+ */
+export async function pinFingerprintAction(id: number, fingerprint: string, tokenSecret: string): Promise<ActionResult> {
   return runAction(async () => {
     const ctx = await actionContext("inventory.write");
-    await pdmEndpointService.update(ctx, id, { fingerprint }, { partial: true });
+    await pdmEndpointService.update(ctx, id, { fingerprint, token_secret: tokenSecret }, { partial: true });
     revalidatePath(`/plugins/pdm/endpoints/${id}/`);
     return undefined;
   });
