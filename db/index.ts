@@ -17,6 +17,7 @@ export function getDbHandle(): Promise<DbHandle> {
       const h = await openDatabase({
         databaseUrl: env.DATABASE_URL,
         pgliteDir: path.join(env.dataDir, "pglite"),
+        statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       });
       await runMigrations(h);
       return h;

@@ -194,6 +194,11 @@ export function pgDataError(err: unknown): { code: string } | null {
   return pgError(err, /^22[0-9A-Z]{3}$/);
 }
 
+/** PostgreSQL cancelled the statement (statement_timeout): the server was too slow, not the input wrong. */
+export function pgStatementTimeout(err: unknown): boolean {
+  return pgError(err, /^57014$/) !== null;
+}
+
 function pgError(err: unknown, code: RegExp): { code: string; constraint?: string } | null {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
