@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { USER_ROLES, revokedSessions, users, type User, type UserRole } from "@/db/schema";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/lib/auth/password";
-import { addFieldError, type FieldErrors } from "@/lib/errors";
+import { addFieldError, AppError, type FieldErrors } from "@/lib/errors";
 import { checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
 import { cachedActor, invalidateAuthCache } from "../auth-cache";
 import type { Actor } from "../context";
@@ -125,6 +125,13 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
     invalidateAuthCache();
   },
   async beforeDelete(ctx, rec) {
+    // Said plainly (issue 17: this used to fail on the change log's reference to the deleted
+    // user, as a misleading "referenced object does not exist").
+    if (ctx.actor.userId !== null && ctx.actor.userId === rec.id)
+      throw new AppError(
+        "forbidden",
+        `You cannot delete your own account (${rec.username}) while signed in with it or using its token: ask another admin to delete it, or deactivate it instead.`,
+      );
     invalidateAuthCache();
     await recordTokenDeletesOfUser(ctx, rec.id);
   },
