@@ -2,14 +2,15 @@
 
 import { revalidatePath } from "next/cache";
 import { dispatchSyncRun } from "@/inngest/dispatch";
-import { runAction, type ActionResult } from "@/lib/actions";
+import { z } from "zod";
+import { actionArgs, runAction, zActionId, zActionIds, type ActionResult } from "@/lib/actions";
 import { actionContext } from "@/lib/auth/session";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { testPdmEndpointConnection, type ConnectionTestResult } from "@/lib/services/pdm-endpoints/connection";
 import { createSyncRun } from "@/lib/services/sync-runs";
 
 export async function testConnectionAction(id: number): Promise<ActionResult<ConnectionTestResult>> {
-  return runAction(async () => testPdmEndpointConnection(await actionContext("sync.run"), id));
+  return runAction(async () => testPdmEndpointConnection(await actionContext("sync.run"), actionArgs(z.object({ id: zActionId }), { id }).id));
 }
 
 /**
@@ -18,6 +19,8 @@ export async function testConnectionAction(id: number): Promise<ActionResult<Con
  */
 export async function pinFingerprintAction(id: number, fingerprint: string, tokenSecret: string): Promise<ActionResult> {
   return runAction(async () => {
+    // The values themselves are the service's to check (fingerprint format, a blank secret).
+    ({ id, fingerprint, tokenSecret } = actionArgs(z.object({ id: zActionId, fingerprint: z.string(), tokenSecret: z.string() }), { id, fingerprint, tokenSecret }));
     const ctx = await actionContext("inventory.write");
     await pdmEndpointService.update(ctx, id, { fingerprint, token_secret: tokenSecret }, { partial: true });
     revalidatePath(`/plugins/pdm/endpoints/${id}/`);
@@ -28,6 +31,7 @@ export async function pinFingerprintAction(id: number, fingerprint: string, toke
 /** Sync now: records a queued run and hands it to the workflow engine; it does not run the sync. */
 export async function syncNowAction(endpointIds: number[] | null): Promise<ActionResult<{ runId: number }>> {
   return runAction(async () => {
+    ({ endpointIds } = actionArgs(z.object({ endpointIds: zActionIds.nullable() }), { endpointIds }));
     const ctx = await actionContext("sync.run");
     const run = await createSyncRun(ctx, endpointIds ? { endpoints: endpointIds } : {}, "ui");
     await dispatchSyncRun(run.id);
