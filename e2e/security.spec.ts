@@ -6,8 +6,12 @@ import { adminHeaders, apiCreate, authFile, PASSWORDS, unique } from "./support"
 // What a hostile page on the same host, a crafted sign-in link or a framing page can do with a
 // signed-in browser (issue 17): nothing.
 
-/** The hostile host (by host name: our own URLs carry it in their query strings). */
-const EVIL = (url: URL) => url.hostname.endsWith("evil.example");
+/**
+ * The hostile host, matched by host name (our own URLs carry it in their query strings). A
+ * *.localhost name resolves to loopback without DNS: even a navigation the route does not catch
+ * (a server redirect) never leaves the machine.
+ */
+const EVIL = (url: URL) => url.hostname.endsWith("evil.localhost");
 
 /** A web server on another port of the same host (same site, another origin), serving `html`. */
 async function hostilePage(html: string): Promise<{ url: string; close(): Promise<void> }> {
@@ -68,11 +72,11 @@ test.describe("cross-site request forgery", () => {
 });
 
 test.describe("sign-in redirects", () => {
-  const HOSTILE_CALLBACKS = ["/%5Cevil.example/", "/%09/evil.example/", "/%5C%5Cevil.example/", "//evil.example/", "https://evil.example/", "/%0D%0ASet-Cookie:%20x=1"];
+  const HOSTILE_CALLBACKS = ["/%5Cevil.localhost/", "/%09/evil.localhost/", "/%5C%5Cevil.localhost/", "//evil.localhost/", "https://evil.localhost/", "/%0D%0ASet-Cookie:%20x=1"];
 
   async function contextPage(browser: Browser, baseURL: string, storageState?: string) {
     const context = await browser.newContext({ baseURL, storageState });
-    // Nothing may leave the machine: a request to the hostile host is answered here.
+    // A request to the hostile host is answered here.
     await context.route(EVIL, (route) => route.fulfill({ status: 200, contentType: "text/html", body: "<title>evil</title>evil" }));
     return { context, page: await context.newPage() };
   }
