@@ -21,6 +21,28 @@ test.describe("signing in", () => {
     await expect(page.getByRole("alert").filter({ hasText: "Invalid" })).toHaveText("Invalid username or password.");
   });
 
+  test("repeated failures are throttled, and the form says for how long; an unknown name the same way", async ({ page, request }) => {
+    // Accounts of its own: the counts of the other tests' accounts stay as they are.
+    const existing = `throttled-${Date.now().toString(36)}`;
+    const created = await request.post("/api/users/users/", { headers: adminHeaders, data: { username: existing, password: "right-password-1" } });
+    expect(created.status()).toBe(201);
+    const alert = page.getByRole("alert").filter({ hasText: /Invalid|Too many/ });
+    for (const name of [existing, `nobody-${Date.now().toString(36)}`]) {
+      // Three free failures; then each attempt must wait twice as long as the last (1 s, 2 s, 4 s…),
+      // so quick attempts soon meet a wait. (That the right password is not checked meanwhile is
+      // tested on a controlled clock: tests/auth/sign-in.test.ts.)
+      const answers: string[] = [];
+      for (let i = 0; i < 10 && !answers.at(-1)?.startsWith("Too many"); i++) {
+        await signIn(page, name, "wrong-password");
+        await expect(alert).toHaveText(/Invalid username or password\.|Too many failed sign-ins/);
+        answers.push((await alert.textContent()) ?? "");
+      }
+      expect(answers.slice(0, 3)).toEqual(Array(3).fill("Invalid username or password."));
+      expect(answers.at(-1)).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds?\.$/);
+      await expect(page).toHaveURL(/\/login\//);
+    }
+  });
+
   test("signing in shows the home page with the user and role; signing out ends the session", async ({ page, browser, baseURL }) => {
     await signIn(page, "viewer", PASSWORDS.viewer);
     await expect(page.getByRole("heading", { name: "Home" })).toBeVisible();

@@ -55,7 +55,8 @@ export async function authorizeCredentials(
   const who = { username: username.slice(0, 150), client };
   if (!verdict.allowed) {
     log.warn("sign-in refused: too many failed attempts", { ...who, retry_after_s: verdict.retryAfterSeconds, locked: verdict.locked });
-    throw new Error(`${THROTTLED_PREFIX} Try again in ${verdict.retryAfterSeconds} seconds.`);
+    const n = verdict.retryAfterSeconds;
+    throw new Error(`${THROTTLED_PREFIX} Try again in ${n} second${n === 1 ? "" : "s"}.`);
   }
   const user = username && password && username.length <= 150 && password.length <= 256 ? await authenticateUser(await getDb(), username, password) : null;
   if (!user) {

@@ -13,7 +13,7 @@ export interface ThrottlePolicy {
 }
 
 export const ACCOUNT_POLICY: ThrottlePolicy = { free: 3, lockAfter: 10 };
-export const ADDRESS_POLICY: ThrottlePolicy = { free: 10, lockAfter: 50 };
+export const ADDRESS_POLICY: ThrottlePolicy = { free: 20, lockAfter: 100 };
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 60_000;
 export const LOCK_MS = 15 * 60_000;
