@@ -16,7 +16,7 @@ export function restrictUmask(): void {
  * — directories 0700, files 0600 — for an existing directory. Symbolic links are left alone, and so
  * is anything another account owns (chmod would fail; the warning says what to fix).
  */
-export function secureDataDir(dir: string): { changed: number } {
+export function secureDataDir(dir: string, opts: { recursive?: boolean } = {}): { changed: number } {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   let changed = 0;
   const uid = typeof process.getuid === "function" ? process.getuid() : null;
@@ -25,17 +25,18 @@ export function secureDataDir(dir: string): { changed: number } {
       log.warn(`${p} belongs to another account: make it owner-only by hand`);
       return;
     }
-    // Group and other bits off; the owner's kept (and a directory stays enterable).
-    fs.chmodSync(p, (st.mode & 0o700) | (st.isDirectory() ? 0o700 : 0));
+    // Group and other bits off; the owner's kept (and always able to read and write, a directory to enter).
+    fs.chmodSync(p, (st.mode & 0o700) | (st.isDirectory() ? 0o700 : 0o600));
     changed++;
   };
   const stack = [dir];
   while (stack.length) {
     const current = stack.pop()!;
-    const st = fs.lstatSync(current);
+    // DATA_DIR itself may be a link (to a volume); links inside it are not followed.
+    const st = current === dir ? fs.statSync(current) : fs.lstatSync(current);
     if (st.isSymbolicLink()) continue;
     if ((st.mode & 0o077) !== 0) fix(current, st);
-    if (st.isDirectory()) for (const name of fs.readdirSync(current)) stack.push(path.join(current, name));
+    if (st.isDirectory() && (opts.recursive ?? true)) for (const name of fs.readdirSync(current)) stack.push(path.join(current, name));
   }
   return { changed };
 }

@@ -21,7 +21,7 @@ export function startServer(): Promise<void> {
     const env = getEnv();
     // Owner-only: DATA_DIR before anything is created in it, and what the database created.
     restrictUmask();
-    secureDataDir(env.dataDir);
+    secureDataDir(env.dataDir, { recursive: false });
     const handle = await getDbHandle();
     const fixed = secureDataDir(env.dataDir).changed;
     if (fixed) log.info(`Data directory: ${fixed} files and directories made owner-only.`);
