@@ -12,7 +12,7 @@ const g = globalThis as typeof globalThis & { __netboxPdmDb?: Promise<DbHandle> 
 /** Opens the database the environment names (DATABASE_URL, else PGlite in DATA_DIR) and migrates it. */
 async function openAppDatabase(): Promise<DbHandle> {
   const env = getEnv();
-  const handle = await openDatabase({ databaseUrl: env.DATABASE_URL, pgliteDir: path.join(env.dataDir, "pglite") });
+  const handle = await openDatabase({ databaseUrl: env.DATABASE_URL, pgliteDir: path.join(env.dataDir, "pglite"), statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS });
   await runMigrations(handle);
   return handle;
 }

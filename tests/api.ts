@@ -54,3 +54,18 @@ export async function setupApi(db: TestDb): Promise<{ admin: string; editor: str
   }
   return keys as { admin: string; editor: string; viewer: string; readOnly: string };
 }
+
+/**
+ * A browser session for `userId` as the sign-in writes it: the encoded JWT under next-auth's cookie
+ * name (`__Secure-` prefixed when the app is served over https). Returns the Cookie header value.
+ */
+export async function sessionCookie(
+  userId: number,
+  opts: { secure?: boolean; sid?: string; credentialsVersion?: number; name?: string } = {},
+): Promise<{ cookie: string; sid: string }> {
+  const { encode } = await import("next-auth/jwt");
+  const { sessionSecret } = await import("@/lib/crypto/app-key");
+  const sid = opts.sid ?? `sid-${userId}-${Math.random().toString(36).slice(2)}`;
+  const token = await encode({ token: { uid: userId, name: opts.name ?? "someone", role: "admin", sid, cv: opts.credentialsVersion ?? 1 }, secret: sessionSecret() });
+  return { cookie: `${opts.secure ? "__Secure-" : ""}next-auth.session-token=${token}`, sid };
+}

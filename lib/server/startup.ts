@@ -1,6 +1,7 @@
 import { getDbHandle } from "@/db";
 import { getEnv, workflowEngineMode } from "@/env";
 import { log } from "@/lib/log";
+import { restrictUmask, secureDataDir } from "@/lib/server/data-dir";
 import { bootstrapAccounts } from "@/lib/services/users/bootstrap";
 
 const g = globalThis as typeof globalThis & { __netboxPdmStarted?: Promise<void> };
@@ -12,7 +13,12 @@ const g = globalThis as typeof globalThis & { __netboxPdmStarted?: Promise<void>
 export function startServer(): Promise<void> {
   g.__netboxPdmStarted ??= (async () => {
     const env = getEnv();
+    // Owner-only: DATA_DIR before anything is created in it, and what the database created.
+    restrictUmask();
+    secureDataDir(env.dataDir, { recursive: false });
     const handle = await getDbHandle();
+    const fixed = secureDataDir(env.dataDir).changed;
+    if (fixed) log.info(`Data directory: ${fixed} files and directories made owner-only.`);
     log.info(`Database: ${handle.kind} (${handle.location}); migrations applied.`);
     const boot = await bootstrapAccounts(handle.db);
     if (boot.generatedPassword) {

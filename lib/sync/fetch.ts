@@ -8,6 +8,7 @@ import { pumpedPdmClient, releasePumpLimiter } from "@/lib/pdm/pump";
 import { getPdmEndpointConnection, pdmClientOptions } from "@/lib/services/pdm-endpoints";
 import { bumpProgress } from "@/lib/services/sync-runs";
 import type { FetchedRemote } from "./reconcile";
+import { markInvalidRemotes } from "./validate";
 import { endedMessage, endedOf, runContext, stageFetch } from "./workflow";
 
 // SPEC §4 steps 1-3 for one endpoint: /version, /remotes/remote, then every remote's version,
@@ -105,6 +106,8 @@ export async function fetchEndpoint(db: Db, runId: number, endpointId: number, c
         error: v && !v.ok ? v.error : null,
       };
     });
+    // The API's own rules on what PDM reports: an invalid remote is staged marked, and skipped.
+    await markInvalidRemotes(remotes);
     await stageFetch(db, runId, endpointId, { ok: true, error: null, pdmVersion: version.full, remotes });
     return { ok: true, remotes: remotes.length, unreachable: remotes.filter((r) => r.error).length, error: null };
   } catch (err) {

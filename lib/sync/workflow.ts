@@ -34,6 +34,7 @@ import { applyEndpointOutcome, applyRemotePlan, applyVolatile } from "./apply";
 import { releaseRunLimiter } from "./fetch";
 import { LinkIndex } from "./linking";
 import { reconcileRemotes, type FetchedRemote } from "./reconcile";
+import { skippedRemotesNote } from "./validate";
 
 // The bodies of the sync workflow's steps (SPEC §4). Each is idempotent: a retried or resumed
 // step finds what it already did and returns the same answer. They return ids and counts; the
@@ -171,7 +172,7 @@ export async function branchEndpoint(db: Db, runId: number, endpoint: { id: numb
     const ctx = { ...runContext(tx, runId), inTransaction: true };
     await applyVolatile(ctx, plan, now);
     await applyEndpointOutcome(ctx, endpoint.id, { ok: true, version: null }, now);
-    const res: SyncRunEndpointResult = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, error: null };
+    const res: SyncRunEndpointResult = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, error: skippedRemotesNote(plan.skipped) };
     await recordEndpointResult(tx, runId, res);
     return { res, fresh: true };
   });
@@ -278,7 +279,7 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
       const plan = await reconcileRemotes(rows, staged.remotes, await linkContextFor(tx, endpoint.id));
       const counts = await applyRemotePlan(ctx, endpoint.id, plan, now);
       await applyEndpointOutcome(ctx, endpoint.id, { ok: true, version: staged.pdmVersion ?? "" }, now);
-      res = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, unreachable: unreachableIn(staged), error: null };
+      res = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, unreachable: unreachableIn(staged), error: skippedRemotesNote(plan.skipped) };
     }
     await recordEndpointResult(tx, runId, res);
     return { res, fresh: true };

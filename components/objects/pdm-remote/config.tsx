@@ -63,7 +63,17 @@ export const pdmRemoteConfig: KindConfig<PdmRemoteRecord> = {
                 ["Version", r.version ?? <Dash />],
                 ["Status", <RemoteStatusBadge key="s" status={r.status} />],
                 ["Last error", r.last_error ? <span key="le" className="text-red-700">{r.last_error}</span> : <Dash />],
-                ["Web URL", r.web_url ? <a key="w" href={r.web_url} className="text-brand-700 hover:underline" rel="noreferrer" target="_blank">{r.web_url}</a> : <Dash />],
+                [
+                  "Web URL",
+                  // A link only to http(s): a value stored before that rule (issue 17) is shown as text.
+                  r.web_url && /^https?:\/\//i.test(r.web_url) ? (
+                    <a key="w" href={r.web_url} className="text-brand-700 hover:underline" rel="noreferrer" target="_blank">
+                      {r.web_url}
+                    </a>
+                  ) : (
+                    (r.web_url ?? <Dash />)
+                  ),
+                ],
                 ["Auth id", r.authid ? <Mono key="a">{r.authid}</Mono> : <Dash />],
                 ["Last seen", formatDateTime(r.last_seen_at)],
                 ["Description", r.description || <Dash />],
