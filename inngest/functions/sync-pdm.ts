@@ -17,6 +17,8 @@ import { syncRequested } from "../events";
 /** The subset of Inngest's step tools the workflow uses; the embedded runner provides the same. */
 export interface StepTools {
   run<T>(id: string, fn: () => Promise<T>): Promise<T>;
+  /** A durable wait (on Inngest the run sleeps on the server, holding no concurrency slot). */
+  sleep(id: string, ms: number): Promise<void>;
 }
 
 export interface SyncHandlerArgs {
@@ -55,8 +57,15 @@ export async function syncPdmHandler({ event, step: engine, runId: engineRunId }
           return fn();
         }),
       ),
+    sleep: (id, ms) => engine.sleep(id, ms),
   };
-  const start = await step.run("start", async () => startRun(await appDatabase(), runId, engineRunId));
+  let start = await step.run("start", async () => startRun(await appDatabase(), runId, engineRunId));
+  // While another run is under way this one stays queued, and asks again after 1, 2, 4, 8, then
+  // every 15 seconds (markRunStarted; on Inngest, runs' steps would otherwise interleave).
+  for (let turn = 1; start.waitingFor; turn++) {
+    await step.sleep(`wait-for-run-${start.waitingFor}-${turn}`, Math.min(1000 * 2 ** (turn - 1), 15_000));
+    start = await step.run(`start-${turn}`, async () => startRun(await appDatabase(), runId, engineRunId));
+  }
   if (start.terminal) return { runId, status: "already-finished" };
   if (start.skipped) {
     const status = await step.run("finish", async () => finishRun(await appDatabase(), runId, { skipped: true }));
