@@ -6,7 +6,8 @@ import { inngest } from "../client";
 import { syncRequested } from "../events";
 
 // The sync workflow (SPEC §4, §4.1, §5): one step per side effect, so a retry resumes where it failed.
-//   start → prepare-git (beside the fetches without branching) → per endpoint, all endpoints in
+//   start (a run waits for its turn while another is under way) → prepare-git (beside the
+//   fetches without branching) → per endpoint, all endpoints in
 //   parallel (one shared request limit):
 //     fetch-endpoint-<id> → reconcile-endpoint-<id> (the database), or
 //     fetch-endpoint-<id> → branch-endpoint-<id> (the run's Git branch, with branching)
@@ -115,8 +116,9 @@ export const syncPdm = inngest.createFunction(
     id: SYNC_FUNCTION_ID,
     name: "Sync PDM inventory",
     triggers: [syncRequested],
-    // Runs never overlap (SPEC §4): they share the inventory and, with branching, main.
-    concurrency: [{ key: '"inventory"', limit: 1 }],
+    // No concurrency key: on Inngest it limits executing steps, not runs, so a limit of 1 ran the
+    // parallel per-endpoint steps one at a time. Runs never overlap (SPEC §4) because each takes
+    // its turn at start (markRunStarted).
     retries: SYNC_RETRIES,
     onFailure: async ({ event, error }) => {
       const runId = (event.data.event.data as { runId?: number }).runId;
