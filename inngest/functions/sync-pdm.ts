@@ -47,6 +47,18 @@ function singleFlight<T>(key: string, fn: () => Promise<T>): Promise<T> {
   return p;
 }
 
+/**
+ * A step's error in the words the run records (its error text, the engine's retries): a database
+ * error arrives wrapped by Drizzle as "Failed query: <the SQL> params: <every value, such as a
+ * whole fetched remote list>"; what failed is its cause. (Structural, not instanceof: a
+ * production build may hold several copies of drizzle-orm.)
+ */
+export function inPlainWords(err: unknown): unknown {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  if (err instanceof Error && err.message.startsWith("Failed query: ") && cause instanceof Error) return new Error(`database: ${cause.message}`);
+  return err;
+}
+
 export async function syncPdmHandler({ event, step: engine, runId: engineRunId }: SyncHandlerArgs) {
   const runId = event.data.runId;
   // Every step says it is under way (the run page's "current step"), whichever engine runs it.
@@ -56,6 +68,8 @@ export async function syncPdmHandler({ event, step: engine, runId: engineRunId }
         singleFlight(`${runId}:${id}`, async () => {
           await bumpProgress(await appDatabase(), runId, {}, id);
           return fn();
+        }).catch((err: unknown) => {
+          throw inPlainWords(err);
         }),
       ),
     sleep: (id, ms) => engine.sleep(id, ms),
