@@ -133,6 +133,11 @@ export const syncPdm = inngest.createFunction(
     // No concurrency key: on Inngest it limits executing steps, not runs, so a limit of 1 ran the
     // parallel per-endpoint steps one at a time. Runs never overlap (SPEC §4) because each takes
     // its turn at start (markRunStarted).
+    // Each endpoint's steps go on as soon as its own fetch is done: with the SDK's default
+    // ("optimized") parallelism a Promise.all of steps resolves only once all of them have, so on a
+    // server every reconcile waited for the slowest endpoint's fetch. (Deprecated in favour of
+    // race groups, which are not this; one warning at start.)
+    optimizeParallelism: false,
     retries: SYNC_RETRIES,
     onFailure: async ({ event, error }) => {
       const runId = (event.data.event.data as { runId?: number }).runId;

@@ -132,6 +132,20 @@ describe.skipIf(!inject("inngestServer"))("sync through the Inngest dev server",
     expect(event.body.data).toMatchObject({ name: "pdm/sync.requested", data: { runId: run.id } });
   });
 
+  it("an endpoint's reconcile does not wait for the other endpoints' fetches", async () => {
+    const [quick, slow] = [await sims.start(5), await sims.start(5)];
+    const eps = [(await createEndpoint(app, quick, name("quick"))).id, (await createEndpoint(app, slow, name("slow"))).id];
+    slow.control.addFault({ kind: "latency", path: "^/remotes/remote$", latencyMs: 4000, times: 1 });
+    const id = await requestSync(app, eps);
+    const staged = async (endpoint: number) =>
+      ((await db.handle.db.execute(sql`select count(*)::int as n from sync_run_fetches where sync_run_id = ${id} and pdm_endpoint_id = ${endpoint}`)) as unknown as { n: number }[])[0]!.n > 0;
+    const reconciled = await waitForRun(app, id, { until: (r) => r.endpoints.some((e) => e.id === eps[0]) || ["succeeded", "partial", "failed"].includes(r.status), intervalMs: 50 });
+    expect(reconciled.status).toBe("running");
+    // The quick endpoint is reconciled while the slow one is still fetching (nothing staged yet).
+    expect(await staged(eps[1]!)).toBe(false);
+    expect((await waitForRun(app, id)).status).toBe("succeeded");
+  });
+
   it("two runs requested at once never overlap, and both finish", async () => {
     const pdms = [await sims.start(60), await sims.start(60)];
     for (const s of pdms) s.control.setLatency(5);
