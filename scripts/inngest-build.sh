@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run inngest:build`: builds the Inngest server the test suite runs against from its Go
 # module (tools/inngest-server), into a cache folder outside the repository. Does nothing when
-# that binary is already there. Prints the binary's path on its last line.
+# that binary is already there, built from the same files. Prints the binary's path on its last line.
 #
 # Needs Go (the version tools/inngest-server/go.mod names, or any Go >= 1.21 that may fetch that
 # toolchain from the module proxy) and the Go module proxy. The build takes several minutes.
