@@ -11,7 +11,7 @@ import { ctxFor, describeEachDb } from "@/tests/db";
 // Inngest server mode (SPEC §4.1): with INNGEST_DEV / INNGEST_BASE_URL / INNGEST_EVENT_KEY set,
 // /api/inngest serves the functions, a requested run becomes a `pdm/sync.requested` event carrying
 // only its id, and the run links to the Inngest dashboard. A fake Inngest event API stands in for
-// the server (inngest-cli cannot be installed on these machines).
+// the server here; tests/inngest-server/ runs the sync through the real one.
 
 const events: { path: string; body: unknown }[] = [];
 let failSends = false;

@@ -49,6 +49,8 @@ export interface StartResult {
   branching: boolean;
   branchPrefix: string;
   onConflict: "abort" | "overwrite";
+  /** Another run is under way: this one stays queued and asks again later (markRunStarted). */
+  waitingFor: number | null;
 }
 
 export function syncActor(runId: number): Actor {
@@ -66,7 +68,7 @@ export function runContext(db: Executor, runId: number): ServiceContext {
 
 export async function startRun(db: Db, runId: number, engineRunId: string | null): Promise<StartResult> {
   const run = await loadRun(db, runId);
-  const idle = { endpoints: [], concurrency: 1, branching: false, branchPrefix: "", onConflict: "abort" as const };
+  const idle = { endpoints: [], concurrency: 1, branching: false, branchPrefix: "", onConflict: "abort" as const, waitingFor: null };
   if (TERMINAL_SYNC_RUN_STATUSES.includes(run.status)) return { terminal: true, skipped: false, ...idle };
   const settings = await readSettingsForSystem(runContext(db, runId));
   if (!settings.pdm_enabled) return { terminal: false, skipped: true, ...idle };
@@ -76,7 +78,8 @@ export async function startRun(db: Db, runId: number, engineRunId: string | null
     .where(run.requestedEndpointIds ? inArray(pdmEndpoints.id, run.requestedEndpointIds) : undefined)
     .orderBy(pdmEndpoints.name);
   const enabled = rows.filter((r) => r.enabled);
-  await markRunStarted(db, runId, { inngestRunId: engineRunId, endpointsTotal: enabled.length });
+  const waitingFor = await markRunStarted(db, runId, { inngestRunId: engineRunId, endpointsTotal: enabled.length });
+  if (waitingFor) return { terminal: false, skipped: false, ...idle, waitingFor };
   for (const r of rows.filter((r) => !r.enabled)) {
     await recordEndpointResult(db, runId, { id: r.id, name: r.name, outcome: "skipped", created: 0, updated: 0, deleted: 0, unchanged: 0, error: "endpoint disabled" });
   }
@@ -88,6 +91,7 @@ export async function startRun(db: Db, runId: number, engineRunId: string | null
     branching: settings.branching_enabled,
     branchPrefix: settings.branch_name_prefix,
     onConflict: settings.branch_on_conflict,
+    waitingFor: null,
   };
 }
 

@@ -30,6 +30,7 @@ describeEachDb("sync progress", (get) => {
           if (id !== "finish") seen.push([id, (await getSyncRun(ctxFor(db), run.id)).progress?.currentStep ?? null]);
           return out;
         }),
+      sleep: (_id: string, ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
     };
     await syncPdmHandler({ event: { data: { runId: run.id } }, step, runId: "bare" });
     // Without branching, prepare-git runs beside the fetch: either may be the current one then.
