@@ -28,6 +28,18 @@ const envSchema = z.object({
   SUPERUSER_PASSWORD: optionalString,
   SUPERUSER_API_TOKEN: optionalString,
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(["debug", "info", "warn", "error", "silent"]).default("info")),
+  // Limits (README "Security"): request bodies are refused with 413 beyond these, before reading.
+  API_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(10 * 1024 * 1024)),
+  SIGNIN_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(1024 * 1024)),
+  /** Every PostgreSQL statement is cancelled after this long (0 = no limit). */
+  DB_STATEMENT_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(30_000)),
+  /** The most rows one CSV export may hold. */
+  EXPORT_MAX_ROWS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(100_000)),
+  /**
+   * Reverse proxies whose X-Forwarded-For names the client: comma-separated addresses or CIDR
+   * ranges, "loopback" (default) or "none".
+   */
+  TRUST_PROXY: z.preprocess(emptyAsUndefined, z.string().default("loopback")),
 });
 
 export type Env = z.infer<typeof envSchema> & { dataDir: string };

@@ -1,6 +1,9 @@
 // Runs once when the Next.js server starts, before it serves requests.
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // First: every request from now on carries the client address sign-in throttling uses.
+  const { installClientAddressHook } = await import("./lib/server/client-address");
+  installClientAddressHook();
   const { startServerOrExit } = await import("./lib/server/startup");
   await startServerOrExit();
   // The sync's PDM request pump is a worker thread: started now, its modules load and compile at

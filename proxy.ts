@@ -1,11 +1,11 @@
-import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
-import { sessionSecret } from "@/lib/crypto/app-key";
+import { readSessionJwt } from "@/lib/auth/jwt";
 
 // Convenience only: sends anonymous visitors of pages to the sign-in page. Every page, action and
 // route handler still checks the session or token itself (house style rule 16).
 export async function proxy(req: NextRequest) {
-  const token = await getToken({ req, secret: sessionSecret() });
+  // The cookie by the name it was written with (plain, or __Secure- behind an https proxy).
+  const token = await readSessionJwt(req.cookies);
   if (token) return NextResponse.next();
   const url = req.nextUrl.clone();
   const callbackUrl = req.nextUrl.pathname + req.nextUrl.search;

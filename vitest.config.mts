@@ -10,7 +10,8 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", ".next/**", ".next-*/**", "e2e/**", "data/**"],
+    // tests/inngest-server/ runs on a production build, after `next build` (vitest.inngest.config.mts).
+    exclude: ["node_modules/**", ".next/**", ".next-*/**", "e2e/**", "data/**", "tests/inngest-server/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

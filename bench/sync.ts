@@ -1,6 +1,6 @@
 import { count, eq, sql } from "drizzle-orm";
 import { openDatabase, runMigrations } from "@/db/client";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { objectChanges, syncRunSteps } from "@/db/schema";
 import { EmbeddedRunner } from "@/inngest/embedded-runner";
 import { startRequestPump } from "@/lib/pdm/pump";
@@ -11,7 +11,7 @@ import { createSyncRun, getSyncRun, type SyncRunStepRecord } from "@/lib/service
 import { spawnSimulators, type SimProcess } from "@/sim/process";
 import { transportFloor } from "./floor";
 import type { BenchModule, BenchResult } from "./types";
-import { postgresBenchDatabase, simLatencyNote, withDataDir } from "./util";
+import { postgresBenchDatabase, simLatencyNote, warmSimulators, withDataDir } from "./util";
 
 // Issue #5 numbers: 10 endpoints × 1,000 remotes at 5 ms simulator latency, concurrency 8, on
 // PostgreSQL, through the embedded runner (the same workflow Inngest would run), in this process.
@@ -35,27 +35,6 @@ function breakdown(steps: SyncRunStepRecord[]): string {
   return [`fetch ${fetchWall} ms`, ...[...perKind].map(([k, v]) => `${k} ${v} ms`)].join(", ");
 }
 
-/** `perSim` remote-version requests to each simulator, 8 at a time, on connections closed afterwards. */
-async function warmSimulators(sims: SimProcess[], perSim: number): Promise<void> {
-  const { Pool } = await import("undici");
-  for (const sim of sims) {
-    const pool = new Pool(sim.url, { connections: CONCURRENCY, connect: { rejectUnauthorized: false } });
-    try {
-      const headers = { authorization: `PDMAPIToken=${sim.tokenId}:${sim.tokenSecret}` };
-      const get = async (path: string) => (await pool.request({ path: `/api2/json${path}`, method: "GET", headers })).body.text();
-      const ids = (JSON.parse(await get("/remotes/remote")) as { data: { id: string }[] }).data.map((r) => r.id);
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < perSim) await get(`/remotes/remote/${encodeURIComponent(ids[next++ % ids.length]!)}/version`);
-        }),
-      );
-    } finally {
-      await pool.close();
-    }
-  }
-}
-
 const ENDPOINTS = 10;
 const REMOTES = 1000;
 const LATENCY = 5;
@@ -73,7 +52,7 @@ const measured: BenchModule = {
     const handle = await openDatabase({ databaseUrl: pg.url });
     try {
       await runMigrations(handle);
-      setDatabaseForTests(handle);
+      provideDatabase(handle);
       const ctx = createContext(handle.db, SYSTEM_ACTOR);
       await updateSettings(ctx, { pdm_fetch_concurrency: CONCURRENCY }, { partial: true });
       // Ten simulated PDMs in one simulator process (as ten real servers would not share our CPU).
@@ -88,9 +67,7 @@ const measured: BenchModule = {
           fingerprint: sim.fingerprint,
         });
       }
-      // The simulator stands in for ten long-running servers: its JIT warms up before the clock
-      // starts, through a client of its own (not the app's, which the runs measure cold).
-      await warmSimulators(sims, 300);
+      await warmSimulators(sims, 300, CONCURRENCY);
       await Promise.all(sims.map((s) => s.control("POST", "reset-stats")));
       // As the server does when it starts (instrumentation.ts): the request pump's thread is up.
       await startRequestPump();

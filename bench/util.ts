@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
@@ -83,4 +84,46 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+const ROOT = path.join(__dirname, "..");
+
+/**
+ * `next build` into `distDir` (a directory of the benches' own, so a build for the tests stays as
+ * it is). next build adds its dist directory's types to tsconfig.json: the file is put back.
+ */
+export function nextBuild(distDir: string): void {
+  const tsconfig = fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8");
+  const build = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], {
+    cwd: ROOT,
+    env: { ...process.env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: "ignore",
+  });
+  fs.writeFileSync(path.join(ROOT, "tsconfig.json"), tsconfig);
+  if (build.status !== 0) throw new Error("next build failed");
+}
+
+/**
+ * `perSim` remote-version requests to each simulator, `concurrency` at a time, on connections
+ * closed afterwards: the simulator stands in for long-running servers, so its JIT warms up before
+ * the clock starts, through a client of its own (not the app's, which the runs measure cold).
+ */
+export async function warmSimulators(sims: { url: string; tokenId: string; tokenSecret: string }[], perSim: number, concurrency: number): Promise<void> {
+  const { Pool } = await import("undici");
+  for (const sim of sims) {
+    const pool = new Pool(sim.url, { connections: concurrency, connect: { rejectUnauthorized: false } });
+    try {
+      const headers = { authorization: `PDMAPIToken=${sim.tokenId}:${sim.tokenSecret}` };
+      const get = async (p: string) => (await pool.request({ path: `/api2/json${p}`, method: "GET", headers })).body.text();
+      const ids = (JSON.parse(await get("/remotes/remote")) as { data: { id: string }[] }).data.map((r) => r.id);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < perSim) await get(`/remotes/remote/${encodeURIComponent(ids[next++ % ids.length]!)}/version`);
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
+  }
 }

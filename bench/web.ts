@@ -1,5 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import autocannon from "autocannon";
 import { sql } from "drizzle-orm";
@@ -9,7 +8,7 @@ import { createContext, SYSTEM_ACTOR } from "@/lib/services/context";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { bulkCreateRemotes } from "@/lib/services/pdm-remotes/bulk";
 import type { BenchModule, BenchResult } from "./types";
-import { freePort, median, postgresBenchDatabase } from "./util";
+import { freePort, median, nextBuild, postgresBenchDatabase } from "./util";
 
 // Issue #3 numbers on a production build (`next start`) over PostgreSQL with 10,000 remotes:
 // the remotes API (latency and throughput) and the remotes list page.
@@ -98,11 +97,7 @@ export const webBench: BenchModule = {
       const port = await freePort();
       BASE = `http://127.0.0.1:${port}`;
       const env = { ...process.env, NEXT_DIST_DIR: ".next-bench", NEXT_TELEMETRY_DISABLED: "1" };
-      // next build adds its dist directory's types to tsconfig.json: put the file back as it was.
-      const tsconfig = fs.readFileSync(path.join(root, "tsconfig.json"), "utf8");
-      const build = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], { cwd: root, env, stdio: "ignore" });
-      fs.writeFileSync(path.join(root, "tsconfig.json"), tsconfig);
-      if (build.status !== 0) throw new Error("next build failed");
+      nextBuild(".next-bench");
       server = spawn(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
         cwd: root,
         stdio: "ignore",

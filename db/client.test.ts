@@ -2,8 +2,11 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { DatabaseLockedError, openDatabase, runMigrations, migrationState } from "./client";
+import { sql } from "drizzle-orm";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { pgStatementTimeout } from "@/lib/services/crud";
+import { adminDatabaseUrl, postgresAvailable } from "@/tests/db";
+import { acquirePgliteLock, DatabaseLockedError, LOCK_STALE_MS, openDatabase, processStartTicks, runMigrations, migrationState, systemIdentity } from "./client";
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -25,13 +28,15 @@ describe("PGlite directory lock", () => {
     await b.close();
   });
 
-  it("refuses a directory held by another live process, with a clear message", async () => {
+  it("refuses a directory held by another live process, with a clear message; its hostname does not matter", async () => {
     const dir = path.join(tmp(), "pglite");
     fs.mkdirSync(dir, { recursive: true });
-    // Another process takes the lock the same way the app does, then waits.
+    // Another process takes the lock the way the app records it — under another hostname, as a
+    // recreated container would have — then waits.
     const child = spawn(process.execPath, [
       "-e",
-      `const fs=require("fs");fs.writeFileSync(${JSON.stringify(path.join(dir, "netbox-pdm.lock"))},JSON.stringify({pid:process.pid,hostname:require("os").hostname(),started:new Date().toISOString()}));console.log("locked");setInterval(()=>{},1000);`,
+      `const fs=require("fs");const st=fs.readFileSync("/proc/self/stat","utf8");const ticks=Number(st.slice(st.lastIndexOf(")")+2).split(" ")[19]);` +
+        `fs.writeFileSync(${JSON.stringify(path.join(dir, "netbox-pdm.lock"))},JSON.stringify({pid:process.pid,hostname:"old-container-4f2a",started:new Date().toISOString(),system:${JSON.stringify(systemIdentity())},startTicks:ticks}));console.log("locked");setInterval(()=>{},1000);`,
     ]);
     try {
       await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
@@ -114,6 +119,61 @@ openDatabase({ pgliteDir: dir }).then(
     await db.close();
   }, 180_000);
 
+  function writeLock(dir: string, holder: Record<string, unknown>, ageMs = 0): void {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "netbox-pdm.lock");
+    fs.writeFileSync(file, JSON.stringify({ hostname: "old-container-4f2a", started: new Date().toISOString(), ...holder }));
+    const t = new Date(Date.now() - ageMs);
+    fs.utimesSync(file, t, t);
+  }
+
+  it("a crashed holder's lock from a recreated container is taken over: its pid now names another process", async () => {
+    const dir = path.join(tmp(), "pglite");
+    // pid 1 is alive here, but it started long before the recorded start time.
+    writeLock(dir, { pid: 1, system: systemIdentity(), startTicks: (processStartTicks(process.pid) ?? 0) + 1 });
+    const db = await openDatabase({ pgliteDir: dir });
+    await db.close();
+    // Same for our own pid recorded by a process that is not us.
+    writeLock(dir, { pid: process.pid, system: systemIdentity(), startTicks: (processStartTicks(process.pid) ?? 0) + 1 });
+    const again = await openDatabase({ pgliteDir: dir });
+    await again.close();
+  });
+
+  it("a lock from another system or container counts only while its holder refreshes it", () => {
+    const dir = path.join(tmp(), "pglite");
+    writeLock(dir, { pid: 1, system: "another-boot/pid:[1]", startTicks: 5 });
+    const err = (() => {
+      try {
+        acquirePgliteLock(dir)();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(DatabaseLockedError);
+    expect((err as DatabaseLockedError).retryAfterMs).toBeGreaterThan(0);
+    expect((err as Error).message).toMatch(/not been refreshed/);
+    // Not refreshed for longer than LOCK_STALE_MS: abandoned.
+    writeLock(dir, { pid: 1, system: "another-boot/pid:[1]", startTicks: 5 }, LOCK_STALE_MS + 5_000);
+    acquirePgliteLock(dir)();
+  });
+
+  it("the holder refreshes its lock while it holds it", () => {
+    const dir = path.join(tmp(), "pglite");
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const release = acquirePgliteLock(dir);
+      const file = path.join(dir, "netbox-pdm.lock");
+      const old = new Date(Date.now() - 3_600_000);
+      fs.utimesSync(file, old, old);
+      vi.advanceTimersByTime(LOCK_STALE_MS);
+      expect(fs.statSync(file).mtimeMs).toBeGreaterThan(old.getTime() + 3_000_000);
+      release();
+      expect(fs.existsSync(file)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("migrates and reports migration state", async () => {
     const db = await openDatabase({ pgliteDir: "memory" });
     try {
@@ -125,6 +185,19 @@ openDatabase({ pgliteDir: dir }).then(
       expect(state.applied).toBe(state.available);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe.skipIf(!postgresAvailable())("PostgreSQL statement timeout", () => {
+  it("cancels a statement that runs longer than statementTimeoutMs; quick ones are unaffected", async () => {
+    const handle = await openDatabase({ databaseUrl: adminDatabaseUrl(), maxConnections: 1, statementTimeoutMs: 200 });
+    try {
+      const err = await handle.db.execute(sql`select pg_sleep(5)`).catch((e: unknown) => e);
+      expect(pgStatementTimeout(err)).toBe(true);
+      await handle.db.execute(sql`select 1`);
+    } finally {
+      await handle.close();
     }
   });
 });

@@ -21,15 +21,49 @@ test.describe("signing in", () => {
     await expect(page.getByRole("alert").filter({ hasText: "Invalid" })).toHaveText("Invalid username or password.");
   });
 
-  test("signing in shows the home page with the user and role; signing out ends the session", async ({ page }) => {
+  test("repeated failures are throttled, and the form says for how long; an unknown name the same way", async ({ page, request }) => {
+    // Accounts of its own: the counts of the other tests' accounts stay as they are.
+    const existing = `throttled-${Date.now().toString(36)}`;
+    const created = await request.post("/api/users/users/", { headers: adminHeaders, data: { username: existing, password: "right-password-1" } });
+    expect(created.status()).toBe(201);
+    const alert = page.getByRole("alert").filter({ hasText: /Invalid|Too many/ });
+    for (const name of [existing, `nobody-${Date.now().toString(36)}`]) {
+      // Three free failures; then each attempt must wait twice as long as the last (1 s, 2 s, 4 s…),
+      // so quick attempts soon meet a wait. (That the right password is not checked meanwhile is
+      // tested on a controlled clock: tests/auth/sign-in.test.ts.)
+      const answers: string[] = [];
+      for (let i = 0; i < 10 && !answers.at(-1)?.startsWith("Too many"); i++) {
+        await signIn(page, name, "wrong-password");
+        await expect(alert).toHaveText(/Invalid username or password\.|Too many failed sign-ins/);
+        answers.push((await alert.textContent()) ?? "");
+      }
+      expect(answers.slice(0, 3)).toEqual(Array(3).fill("Invalid username or password."));
+      expect(answers.at(-1)).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds?\.$/);
+      await expect(page).toHaveURL(/\/login\//);
+    }
+  });
+
+  test("signing in shows the home page with the user and role; signing out ends the session", async ({ page, browser, baseURL }) => {
     await signIn(page, "viewer", PASSWORDS.viewer);
     await expect(page.getByRole("heading", { name: "Home" })).toBeVisible();
     await expect(page.getByTestId("user-role")).toHaveText("viewer");
     await keepScreenshot(page, "home");
+    const cookies = await page.context().cookies();
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/login\//);
     await page.goto("/");
     await expect(page).toHaveURL(/\/login\//);
+    // A copy of the signed-out session's cookie is no session either (page and API).
+    const replay = await browser.newContext({ baseURL });
+    try {
+      await replay.addCookies(cookies);
+      const p = await replay.newPage();
+      await p.goto("/");
+      await expect(p).toHaveURL(/\/login\//);
+      expect((await replay.request.get("/api/plugins/pdm/endpoints/")).status()).toBe(401);
+    } finally {
+      await replay.close();
+    }
   });
 });
 
@@ -72,9 +106,10 @@ test.describe("API authentication", () => {
 
 test.describe("roles", () => {
   test.use({ storageState: authFile("viewer") });
-  test("a viewer's session cannot call admin or editor endpoints", async ({ page }) => {
+  test("a viewer's session cannot call admin or editor endpoints", async ({ page, baseURL }) => {
     await page.goto("/");
-    const res = await page.request.post("/api/users/users/", { data: { username: "sneaky", password: "password123", role: "admin" } });
+    // From the app's own origin (a session write from anywhere else is refused before roles are looked at).
+    const res = await page.request.post("/api/users/users/", { headers: { Origin: baseURL! }, data: { username: "sneaky", password: "password123", role: "admin" } });
     expect(res.status()).toBe(403);
     const mine = await page.request.get("/api/users/tokens/");
     expect(mine.status()).toBe(200);
@@ -105,14 +140,14 @@ test.describe("API tokens page", () => {
     expect((await request.get("/api/", { headers: { Authorization: `Token ${key}` } })).status()).toBe(401);
   });
 
-  test("the list searches, filters, sorts, pages and exports CSV (without keys)", async ({ page }) => {
+  test("the list searches, filters, sorts, pages and exports CSV (without keys)", async ({ page, baseURL }) => {
     await page.goto("/users/tokens/");
     const prefix = `e2e-list-${Date.now().toString(36)}`;
     const keys: string[] = [];
     const ids: number[] = [];
     for (let i = 0; i < 26; i++) {
       // The session's own API: tokens for the signed-in editor.
-      const res = await page.request.post("/api/users/tokens/", { data: { description: `${prefix}-${String(i).padStart(2, "0")}`, write_enabled: i % 2 === 0 } });
+      const res = await page.request.post("/api/users/tokens/", { headers: { Origin: baseURL! }, data: { description: `${prefix}-${String(i).padStart(2, "0")}`, write_enabled: i % 2 === 0 } });
       expect(res.status()).toBe(201);
       const body = (await res.json()) as { id: number; key: string };
       keys.push(body.key);

@@ -22,6 +22,11 @@ test("test connection, pin the fingerprint, sync now, see the remotes and the ru
   await expect(result).toContainText(state.fingerprint);
   await expect(page.getByTestId("connection-error")).toContainText("self-signed");
   await page.getByRole("button", { name: "Pin this fingerprint" }).click();
+  // A new pin decides where the stored secret goes: it must be entered again.
+  await page.getByRole("button", { name: "Pin", exact: true }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "blank" })).toBeVisible();
+  await page.getByLabel(/API token secret/).fill(SIM.secret);
+  await page.getByRole("button", { name: "Pin", exact: true }).click();
   await expect(result).toContainText("Pinned");
   await page.reload();
   await expect(page.getByText("Pinned: only this certificate is accepted.")).toBeVisible();

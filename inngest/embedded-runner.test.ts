@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { beforeAll, expect, it } from "vitest";
+import { provideDatabase } from "@/db";
 import { syncRunSteps, syncRuns } from "@/db/schema";
 import { describeEachDb } from "@/tests/db";
 import { EmbeddedRunner } from "./embedded-runner";
 
 describeEachDb("embedded runner step tools", (get) => {
-  beforeAll(() => setDatabaseForTests(get().handle));
+  beforeAll(() => provideDatabase(get().handle));
 
   async function newRun(): Promise<number> {
     const [row] = await get().handle.db.insert(syncRuns).values({ trigger: "api", status: "running" }).returning({ id: syncRuns.id });
@@ -54,7 +54,7 @@ describeEachDb("embedded runner step tools", (get) => {
 });
 
 describeEachDb("embedded runner recovery", (get) => {
-  beforeAll(() => setDatabaseForTests(get().handle));
+  beforeAll(() => provideDatabase(get().handle));
 
   it("fails a run that keeps being interrupted instead of resuming it forever (never left running)", async () => {
     const db = get().handle.db;
@@ -72,8 +72,4 @@ describeEachDb("embedded runner recovery", (get) => {
     const runner = new EmbeddedRunner({ backoffMs: 1, scheduleIntervalMs: 0 });
     await expect(runner.execute(2_000_000_000)).resolves.toBeUndefined();
   });
-});
-
-describe("placeholder", () => {
-  it("module loads", () => expect(EmbeddedRunner).toBeDefined());
 });

@@ -173,6 +173,9 @@ export class EmbeddedRunner {
           }
         }
       },
+      // Runs never wait here (this runner takes them one at a time) unless a run of another engine
+      // is under way; a plain timer then, not recorded: a resumed run asks for its turn again.
+      sleep: (_id, ms) => new Promise((r) => setTimeout(r, ms)),
     };
   }
 }

@@ -7,5 +7,3 @@ import { z } from "zod";
 export const syncRequested = eventType("pdm/sync.requested", {
   schema: z.object({ runId: z.number().int().positive() }),
 });
-
-export type SyncRequestedData = { runId: number };

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { syncRuns } from "@/db/schema";
 import { createSyncRun, getSyncRun, inngestRunUrl } from "@/lib/services/sync-runs";
 import { ctxFor, describeEachDb } from "@/tests/db";
@@ -11,7 +11,7 @@ import { ctxFor, describeEachDb } from "@/tests/db";
 // Inngest server mode (SPEC §4.1): with INNGEST_DEV / INNGEST_BASE_URL / INNGEST_EVENT_KEY set,
 // /api/inngest serves the functions, a requested run becomes a `pdm/sync.requested` event carrying
 // only its id, and the run links to the Inngest dashboard. A fake Inngest event API stands in for
-// the server (inngest-cli cannot be installed on these machines).
+// the server here; tests/inngest-server/ runs the sync through the real one.
 
 const events: { path: string; body: unknown }[] = [];
 let failSends = false;
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describeEachDb("Inngest server mode", (get) => {
-  beforeAll(() => setDatabaseForTests(get().handle));
+  beforeAll(() => provideDatabase(get().handle));
 
   it("a requested run is recorded for Inngest and sent as pdm/sync.requested with its id only", async () => {
     const { dispatchSyncRun } = await import("./dispatch");

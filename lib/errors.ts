@@ -8,6 +8,9 @@ export type ErrorCode =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "too_many_requests"
   | "secret_unreadable"
   | "upstream_unavailable"
   | "internal";
@@ -20,6 +23,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_requests: 429,
   secret_unreadable: 500,
   upstream_unavailable: 502,
   internal: 500,

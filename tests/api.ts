@@ -1,5 +1,5 @@
 import { NextRequest } from "next/server";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { createContext, SYSTEM_ACTOR } from "@/lib/services/context";
 import { createToken } from "@/lib/services/tokens";
 import { userService } from "@/lib/services/users";
@@ -44,7 +44,7 @@ export async function callRoute(handler: Handler, path: string, opts: CallOption
 
 /** Routes the app's database handle to the test database and returns API keys for each role. */
 export async function setupApi(db: TestDb): Promise<{ admin: string; editor: string; viewer: string; readOnly: string }> {
-  setDatabaseForTests(db.handle);
+  provideDatabase(db.handle);
   const ctx = createContext(db.handle.db, SYSTEM_ACTOR);
   const keys: Record<string, string> = {};
   for (const role of ["admin", "editor", "viewer"] as const) {
@@ -53,4 +53,19 @@ export async function setupApi(db: TestDb): Promise<{ admin: string; editor: str
     if (role === "editor") keys.readOnly = (await createToken(ctx, { user: user.id, write_enabled: false })).key;
   }
   return keys as { admin: string; editor: string; viewer: string; readOnly: string };
+}
+
+/**
+ * A browser session for `userId` as the sign-in writes it: the encoded JWT under next-auth's cookie
+ * name (`__Secure-` prefixed when the app is served over https). Returns the Cookie header value.
+ */
+export async function sessionCookie(
+  userId: number,
+  opts: { secure?: boolean; sid?: string; credentialsVersion?: number; name?: string } = {},
+): Promise<{ cookie: string; sid: string }> {
+  const { encode } = await import("next-auth/jwt");
+  const { sessionSecret } = await import("@/lib/crypto/app-key");
+  const sid = opts.sid ?? `sid-${userId}-${Math.random().toString(36).slice(2)}`;
+  const token = await encode({ token: { uid: userId, name: opts.name ?? "someone", role: "admin", sid, cv: opts.credentialsVersion ?? 1 }, secret: sessionSecret() });
+  return { cookie: `${opts.secure ? "__Secure-" : ""}next-auth.session-token=${token}`, sid };
 }

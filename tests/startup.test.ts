@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as status from "@/app/api/status/route";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { startServer } from "@/lib/server/startup";
 import pkg from "@/package.json";
 import { callRoute } from "./api";
@@ -27,7 +27,7 @@ async function startAgain(): Promise<string> {
 describeEachDb("start and status", (get) => {
   const saved = { ...process.env };
   beforeAll(() => {
-    setDatabaseForTests(get().handle);
+    provideDatabase(get().handle);
   });
   afterEach(() => {
     process.env = { ...saved };

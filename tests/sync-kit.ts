@@ -50,6 +50,7 @@ export async function runSyncSteps(db: TestDb, endpoints: number[], before: Reco
       await before[id]?.();
       return tools.run(id, fn);
     },
+    sleep: tools.sleep,
   };
   await syncPdmHandler({ event: { data: { runId: run.id } }, step, runId: `test-${run.id}` });
   return run.id;

@@ -1,22 +1,23 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { runAction, type ActionResult } from "@/lib/actions";
+import { z } from "zod";
+import { actionArgs, runAction, zActionId, zActionIds, zActionValues, type ActionResult } from "@/lib/actions";
 import { actionContext } from "@/lib/auth/session";
-import { AppError } from "@/lib/errors";
 import { KINDS, kindInfo, type Kind } from "@/lib/ui/kinds";
 import { SERVICES } from "./object-services";
 
 // UI mutations for every object kind (house style rule 15): check the session and role, call one
 // service verb, revalidate, return a result (field errors for the form) — never a raw error.
 
-function assertKind(kind: string): asserts kind is Kind {
-  if (!Object.prototype.hasOwnProperty.call(KINDS, kind)) throw new AppError("bad_request", "Unknown object kind.");
-}
+const zKind = z.enum(Object.keys(KINDS) as [Kind, ...Kind[]], "Unknown object kind.");
+const saveArgs = z.object({ kind: zKind, id: zActionId.nullable(), values: zActionValues });
+const deleteArgs = z.object({ kind: zKind, id: zActionId });
+const bulkDeleteArgs = z.object({ kind: zKind, ids: zActionIds });
 
 export async function saveObjectAction(kind: Kind, id: number | null, values: Record<string, unknown>): Promise<ActionResult<{ id: number; url: string }>> {
   return runAction(async () => {
-    assertKind(kind);
+    ({ kind, id, values } = actionArgs(saveArgs, { kind, id, values }));
     const info = kindInfo(kind);
     const ctx = await actionContext(info.write);
     const service = SERVICES[kind];
@@ -28,7 +29,7 @@ export async function saveObjectAction(kind: Kind, id: number | null, values: Re
 
 export async function deleteObjectAction(kind: Kind, id: number): Promise<ActionResult<{ url: string }>> {
   return runAction(async () => {
-    assertKind(kind);
+    ({ kind, id } = actionArgs(deleteArgs, { kind, id }));
     const info = kindInfo(kind);
     const ctx = await actionContext(info.write);
     await SERVICES[kind].delete(ctx, id);
@@ -39,10 +40,9 @@ export async function deleteObjectAction(kind: Kind, id: number): Promise<Action
 
 export async function bulkDeleteAction(kind: Kind, ids: number[]): Promise<ActionResult<{ deleted: number }>> {
   return runAction(async () => {
-    assertKind(kind);
+    ({ kind, ids } = actionArgs(bulkDeleteArgs, { kind, ids }));
     const info = kindInfo(kind);
     const ctx = await actionContext(info.write);
-    if (!Array.isArray(ids) || ids.some((i) => !Number.isInteger(i))) throw new AppError("bad_request", "Select objects to delete.");
     const deleted = await SERVICES[kind].bulkDelete(ctx, ids);
     revalidatePath(info.path, "layout");
     return { deleted };

@@ -21,7 +21,8 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
         password: String(form.get("password") ?? ""),
       });
       if (!res || res.error) {
-        setError("Invalid username or password.");
+        // A throttled attempt says so (and for how long); anything else is the one generic answer.
+        setError(res?.error?.startsWith("Too many failed sign-ins.") ? res.error : "Invalid username or password.");
         return;
       }
       router.replace(callbackUrl);

@@ -1,6 +1,5 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
-import { Card } from "@/components/ui/card";
 import { isObjectType, OBJECT_TYPES } from "@/lib/object-types";
 import type { ObjectChangeRecord } from "@/lib/services/changelog/queries";
 import { changelogUrl, uiUrl } from "@/lib/ui/kinds";
@@ -152,13 +151,5 @@ export function ChangelogTable({ changes, showObject = false, existing = new Set
         </tbody>
       </table>
     </div>
-  );
-}
-
-export function ChangelogCard({ changes, total }: { changes: ObjectChangeRecord[]; total: number }) {
-  return (
-    <Card title={`Changelog (${total})`}>
-      <ChangelogTable changes={changes} />
-    </Card>
   );
 }

@@ -3,6 +3,9 @@ import { boolean, check, index, integer, pgTable, varchar } from "drizzle-orm/pg
 import { createdColumn, descriptionColumn, idColumn, lastUpdatedColumn } from "./columns";
 import { sites, tenants } from "./organization";
 
+/** The API ports of Proxmox VE and PBS: a node string without a port means these (SPEC §3). */
+export const DEFAULT_PORTS = { pve: 8006, pbs: 8007 } as const;
+
 // Stand-ins for netbox-proxbox's ProxmoxEndpoint and netbox-pbs's PBSServer (SPEC §2.4):
 // the objects PDM remotes link to.
 export const proxmoxEndpoints = pgTable(
@@ -11,7 +14,7 @@ export const proxmoxEndpoints = pgTable(
     id: idColumn(),
     name: varchar("name", { length: 100 }).notNull().unique("proxmox_endpoints_name_key"),
     host: varchar("host", { length: 255 }).notNull(),
-    port: integer("port").notNull().default(8006),
+    port: integer("port").notNull().default(DEFAULT_PORTS.pve),
     fingerprint: varchar("fingerprint", { length: 95 }),
     siteId: integer("site_id").references(() => sites.id, { onDelete: "set null" }),
     tenantId: integer("tenant_id").references(() => tenants.id, { onDelete: "set null" }),
@@ -35,7 +38,7 @@ export const pbsServers = pgTable(
     id: idColumn(),
     name: varchar("name", { length: 100 }).notNull().unique("pbs_servers_name_key"),
     host: varchar("host", { length: 255 }).notNull(),
-    port: integer("port").notNull().default(8007),
+    port: integer("port").notNull().default(DEFAULT_PORTS.pbs),
     fingerprint: varchar("fingerprint", { length: 95 }),
     verifySsl: boolean("verify_ssl").notNull().default(true),
     siteId: integer("site_id").references(() => sites.id, { onDelete: "set null" }),

@@ -13,6 +13,9 @@ export const users = pgTable("users", {
   role: userRoleEnum("role").notNull().default("viewer"),
   isActive: boolean("is_active").notNull().default(true),
   lastLogin: tsColumn("last_login"),
+  // Sessions carry the version they were signed in under; a password change bumps it, which
+  // ends every session of the account (issue 17).
+  credentialsVersion: integer("credentials_version").notNull().default(1),
   created: createdColumn(),
   lastUpdated: lastUpdatedColumn(),
 });
@@ -33,6 +36,21 @@ export const apiTokens = pgTable(
     created: createdColumn(),
   },
   (t) => [index("api_tokens_user_idx").on(t.userId)],
+);
+
+// Sessions ended by signing out: a copy of the cookie is refused until the session would have
+// expired anyway (`expires`), after which the row is dropped.
+export const revokedSessions = pgTable(
+  "revoked_sessions",
+  {
+    sid: varchar("sid", { length: 64 }).primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expires: tsColumn("expires").notNull(),
+  },
+  // The periodic purge of rows past their expiry.
+  (t) => [index("revoked_sessions_expires_idx").on(t.expires)],
 );
 
 export type User = typeof users.$inferSelect;

@@ -6,7 +6,8 @@ import { inngest } from "../client";
 import { syncRequested } from "../events";
 
 // The sync workflow (SPEC §4, §4.1, §5): one step per side effect, so a retry resumes where it failed.
-//   start → prepare-git (beside the fetches without branching) → per endpoint, all endpoints in
+//   start (a run waits for its turn while another is under way) → prepare-git (beside the
+//   fetches without branching) → per endpoint, all endpoints in
 //   parallel (one shared request limit):
 //     fetch-endpoint-<id> → reconcile-endpoint-<id> (the database), or
 //     fetch-endpoint-<id> → branch-endpoint-<id> (the run's Git branch, with branching)
@@ -17,6 +18,8 @@ import { syncRequested } from "../events";
 /** The subset of Inngest's step tools the workflow uses; the embedded runner provides the same. */
 export interface StepTools {
   run<T>(id: string, fn: () => Promise<T>): Promise<T>;
+  /** A durable wait (on Inngest the run sleeps on the server, holding no concurrency slot). */
+  sleep(id: string, ms: number): Promise<void>;
 }
 
 export interface SyncHandlerArgs {
@@ -44,6 +47,18 @@ function singleFlight<T>(key: string, fn: () => Promise<T>): Promise<T> {
   return p;
 }
 
+/**
+ * A step's error in the words the run records (its error text, the engine's retries): a database
+ * error arrives wrapped by Drizzle as "Failed query: <the SQL> params: <every value, such as a
+ * whole fetched remote list>"; what failed is its cause. (Structural, not instanceof: a
+ * production build may hold several copies of drizzle-orm.)
+ */
+export function inPlainWords(err: unknown): unknown {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  if (err instanceof Error && err.message.startsWith("Failed query: ") && cause instanceof Error) return new Error(`database: ${cause.message}`);
+  return err;
+}
+
 export async function syncPdmHandler({ event, step: engine, runId: engineRunId }: SyncHandlerArgs) {
   const runId = event.data.runId;
   // Every step says it is under way (the run page's "current step"), whichever engine runs it.
@@ -53,10 +68,19 @@ export async function syncPdmHandler({ event, step: engine, runId: engineRunId }
         singleFlight(`${runId}:${id}`, async () => {
           await bumpProgress(await appDatabase(), runId, {}, id);
           return fn();
+        }).catch((err: unknown) => {
+          throw inPlainWords(err);
         }),
       ),
+    sleep: (id, ms) => engine.sleep(id, ms),
   };
-  const start = await step.run("start", async () => startRun(await appDatabase(), runId, engineRunId));
+  let start = await step.run("start", async () => startRun(await appDatabase(), runId, engineRunId));
+  // While another run is under way this one stays queued, and asks again after 1, 2, 4, 8, then
+  // every 15 seconds (markRunStarted; on Inngest, runs' steps would otherwise interleave).
+  for (let turn = 1; start.waitingFor; turn++) {
+    await step.sleep(`wait-for-run-${start.waitingFor}-${turn}`, Math.min(1000 * 2 ** (turn - 1), 15_000));
+    start = await step.run(`start-${turn}`, async () => startRun(await appDatabase(), runId, engineRunId));
+  }
   if (start.terminal) return { runId, status: "already-finished" };
   if (start.skipped) {
     const status = await step.run("finish", async () => finishRun(await appDatabase(), runId, { skipped: true }));
@@ -106,8 +130,14 @@ export const syncPdm = inngest.createFunction(
     id: SYNC_FUNCTION_ID,
     name: "Sync PDM inventory",
     triggers: [syncRequested],
-    // Runs never overlap (SPEC §4): they share the inventory and, with branching, main.
-    concurrency: [{ key: '"inventory"', limit: 1 }],
+    // No concurrency key: on Inngest it limits executing steps, not runs, so a limit of 1 ran the
+    // parallel per-endpoint steps one at a time. Runs never overlap (SPEC §4) because each takes
+    // its turn at start (markRunStarted).
+    // Each endpoint's steps go on as soon as its own fetch is done: with the SDK's default
+    // ("optimized") parallelism a Promise.all of steps resolves only once all of them have, so on a
+    // server every reconcile waited for the slowest endpoint's fetch. (Deprecated in favour of
+    // race groups, which are not this; one warning at start.)
+    optimizeParallelism: false,
     retries: SYNC_RETRIES,
     onFailure: async ({ event, error }) => {
       const runId = (event.data.event.data as { runId?: number }).runId;

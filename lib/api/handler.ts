@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { getToken } from "next-auth/jwt";
 import type { NextRequest } from "next/server";
 import { getDb } from "@/db";
 import { authorize, type Permission } from "@/lib/auth/permissions";
+import { readSessionJwt } from "@/lib/auth/jwt";
 import { parseAuthorizationHeader } from "@/lib/auth/token-keys";
-import { sessionSecret } from "@/lib/crypto/app-key";
 import { AppError } from "@/lib/errors";
 import { createContext, type Actor, type ServiceContext } from "@/lib/services/context";
 import { authenticateToken } from "@/lib/services/tokens";
-import { actorForUserId } from "@/lib/services/users";
+import { actorForSession } from "@/lib/services/users";
+import { apiBodyLimit, assertDeclaredLengthWithin, assertJsonBody, assertSameOriginWrite, readBodyText } from "./request-guard";
 import { detailResponse, errorResponse } from "./responses";
 
 // The one wrapper every API route handler goes through (house style rule 8): request id,
@@ -44,7 +44,7 @@ export function requestBaseUrl(req: Request): string {
   return url.origin;
 }
 
-async function authenticate(req: NextRequest): Promise<Actor | Response> {
+async function authenticate(req: NextRequest, baseUrl: string): Promise<Actor | Response> {
   const header = req.headers.get("authorization");
   const db = await getDb();
   if (header) {
@@ -53,10 +53,14 @@ async function authenticate(req: NextRequest): Promise<Actor | Response> {
     const actor = await authenticateToken(db, key);
     return actor ?? detailResponse(401, "Invalid token.");
   }
-  const jwt = await getToken({ req, secret: sessionSecret() });
-  if (jwt?.uid) {
-    const actor = await actorForUserId(db, jwt.uid);
-    if (actor) return actor;
+  const jwt = await readSessionJwt(req.cookies);
+  if (jwt) {
+    const actor = await actorForSession(db, jwt);
+    if (actor) {
+      // The cookie comes with every request the browser makes, whoever's page asks for it.
+      assertSameOriginWrite(req, baseUrl);
+      return actor;
+    }
   }
   return detailResponse(401, "Authentication credentials were not provided.");
 }
@@ -68,7 +72,10 @@ export function apiRoute(
   return async (req, context) => {
     const requestId = randomUUID();
     try {
-      const auth = await authenticate(req);
+      // A body declared over the limit is refused before anything else, unread (even anonymously).
+      assertDeclaredLengthWithin(req, apiBodyLimit());
+      const baseUrl = requestBaseUrl(req);
+      const auth = await authenticate(req, baseUrl);
       if (auth instanceof Response) {
         auth.headers.set("X-Request-ID", requestId);
         auth.headers.set("WWW-Authenticate", 'Token realm="api"');
@@ -78,7 +85,7 @@ export function apiRoute(
       const rawParams = context?.params ? await context.params : {};
       const params = Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
       const ctx = createContext(await getDb(), auth, { requestId });
-      const res = await handler({ req, ctx, actor: auth, baseUrl: requestBaseUrl(req), params, requestId });
+      const res = await handler({ req, ctx, actor: auth, baseUrl, params, requestId });
       res.headers.set("X-Request-ID", requestId);
       return res;
     } catch (err) {
@@ -102,13 +109,20 @@ function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+/** The body's text within the size limit (413 beyond), which must be JSON if it is not empty (415). */
+async function readJsonText(req: Request): Promise<string> {
+  const text = await readBodyText(req, apiBodyLimit());
+  assertJsonBody(req, text);
+  return text;
+}
+
 /**
  * The request body as a JSON value; malformed JSON is a 400 (SPEC §6). So is a body nested
  * absurdly deep: JSON.parse accepts one, but validation walks bodies recursively and would
  * overflow the stack (a 500).
  */
 export async function readJsonBody(req: Request): Promise<unknown> {
-  return parseJsonBody(await req.text());
+  return parseJsonBody(await readJsonText(req));
 }
 
 function parseJsonBody(text: string): unknown {
@@ -125,7 +139,7 @@ function parseJsonBody(text: string): unknown {
 
 /** Like readJsonBody, but an empty body is `{}` (for action endpoints whose fields are all optional). */
 export async function readOptionalJsonBody(req: Request): Promise<unknown> {
-  const text = await req.text();
+  const text = await readJsonText(req);
   return text.trim() === "" ? {} : parseJsonBody(text);
 }
 

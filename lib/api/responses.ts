@@ -1,6 +1,6 @@
 import { type AppError, isAppError } from "@/lib/errors";
 import { log } from "@/lib/log";
-import { pgDataError } from "@/lib/services/crud";
+import { pgDataError, pgStatementTimeout } from "@/lib/services/crud";
 
 /** NetBox-style API version string (SPEC §6): what NetBox clients feature-detect against. */
 export const API_VERSION = "4.6";
@@ -48,6 +48,11 @@ export function errorResponse(err: unknown, requestId?: string): Response {
   }
   // A data exception from PostgreSQL means the request held a value it cannot take: a 400.
   if (pgDataError(err)) return detailResponse(400, "A value in the request is out of range or not valid for its field.", requestId);
+  // DB_STATEMENT_TIMEOUT_MS ran out: the request was cut off rather than left to hold a connection.
+  if (pgStatementTimeout(err)) {
+    log.warn("database statement timed out", { requestId });
+    return detailResponse(503, "The database did not answer in time; try again, or ask for less (filters, a smaller page).", requestId, {});
+  }
   log.error("unhandled error in API request", {
     requestId,
     error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),

@@ -1,19 +1,21 @@
-import { getServerSession } from "next-auth";
+import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { getDb } from "@/db";
 import { AppError } from "@/lib/errors";
 import { createContext, type Actor, type ServiceContext } from "@/lib/services/context";
-import { actorForUserId } from "@/lib/services/users";
-import { getAuthOptions } from "./options";
+import { actorForSession } from "@/lib/services/users";
+import { readSessionJwt } from "./jwt";
 import { authorize, type Permission } from "./permissions";
 
-/** The signed-in person, re-read from the database once per request (role changes apply at once). */
+/**
+ * The signed-in person, re-read from the database once per request (role changes apply at once;
+ * a signed-out session or one from before a password change is no session).
+ */
 export const getSessionActor = cache(async (): Promise<Actor | null> => {
-  const session = await getServerSession(getAuthOptions());
-  const uid = session?.user?.id;
-  if (!uid) return null;
-  return actorForUserId(await getDb(), uid);
+  const token = await readSessionJwt(await cookies());
+  if (!token) return null;
+  return actorForSession(await getDb(), token);
 });
 
 /** For pages and layouts: the actor, or a redirect to the sign-in page. */

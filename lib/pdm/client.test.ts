@@ -1,6 +1,9 @@
 import { inspect } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
+
+/** What the simulator's /version answers (PDM 1.1, release 7): a call that succeeded returned it. */
+const PDM_VERSION = { version: "1.1", release: "7", full: "1.1.7" };
 import { createPdmClient, createRequestLimiter, isPdmError, type PdmError, type PdmClientOptions } from ".";
 
 // The client against the simulator, which speaks PDM's wire format (pdm-api.md §7).
@@ -88,17 +91,17 @@ describe("the wire", () => {
 
 describe("TLS", () => {
   it("a pinned self-signed certificate is accepted; verify_ssl without a pin refuses it", async () => {
-    await expect(client().version()).resolves.toBeDefined();
+    await expect(client().version()).resolves.toMatchObject(PDM_VERSION);
     const e = await failure(client({ fingerprint: null, verifySsl: true }).version());
     expect(e.kind).toBe("tls");
     expect(e.message).toMatch(/self-signed/);
-    await expect(client({ fingerprint: null, verifySsl: false }).version()).resolves.toBeDefined();
+    await expect(client({ fingerprint: null, verifySsl: false }).version()).resolves.toMatchObject(PDM_VERSION);
     expect(client({ fingerprint: null, verifySsl: false }).tlsUnverified).toBe(true);
   });
 
   it("the pin is compared case- and colon-insensitively", async () => {
-    await expect(client({ fingerprint: sim.fingerprint.toUpperCase() }).version()).resolves.toBeDefined();
-    await expect(client({ fingerprint: sim.fingerprint.replace(/:/g, "") }).version()).resolves.toBeDefined();
+    await expect(client({ fingerprint: sim.fingerprint.toUpperCase() }).version()).resolves.toMatchObject(PDM_VERSION);
+    await expect(client({ fingerprint: sim.fingerprint.replace(/:/g, "") }).version()).resolves.toMatchObject(PDM_VERSION);
     const e = await failure(client({ fingerprint: "00".repeat(32) }).version());
     expect(e.kind).toBe("tls_mismatch");
     expect(e.message).toBe(`TLS fingerprint mismatch: expected ${"00:".repeat(31)}00, presented ${sim.fingerprint}`);
@@ -184,12 +187,12 @@ describe("errors and retries", () => {
     expect(requestsTo("/version")).toHaveLength(2);
     sim.control.clearFaults();
     sim.control.addFault({ kind: "http502", path: "^/version$", times: 1 });
-    await expect(client().version()).resolves.toBeDefined();
+    await expect(client().version()).resolves.toMatchObject(PDM_VERSION);
   });
 
   it("a connection reset is retried once; two are reported as unreachable", async () => {
     sim.control.addFault({ kind: "reset", path: "^/version$", times: 1 });
-    await expect(client().version()).resolves.toBeDefined();
+    await expect(client().version()).resolves.toMatchObject(PDM_VERSION);
     sim.control.addFault({ kind: "reset", path: "^/version$", times: 2 });
     const e = await failure(client().version());
     expect(e.kind).toBe("unreachable");
@@ -198,7 +201,7 @@ describe("errors and retries", () => {
   it("a TLS handshake aborted by the server is unreachable, retried once, and never sends the request", async () => {
     sim.control.addFault({ kind: "tls-abort", times: 1 });
     sim.control.resetStats();
-    await expect(client().version()).resolves.toBeDefined();
+    await expect(client().version()).resolves.toMatchObject(PDM_VERSION);
     sim.control.addFault({ kind: "tls-abort" });
     try {
       sim.control.resetStats();

@@ -57,6 +57,8 @@ export interface ProbeResult {
   latencyMs: number | null;
   error: string | null;
   errorKind: PdmError["kind"] | null;
+  /** The HTTP status of a failed answer, if the server answered. */
+  status: number | null;
 }
 
 export interface PdmClient {
@@ -167,6 +169,13 @@ function bodyMessage(status: number, text: string): string {
   return trimmed.replace(/\s+/g, " ").slice(0, 500) || "(empty body)";
 }
 
+/** An error body with the token secret (and any PDMAPIToken header value) blanked out: a server may echo the request. */
+export function redactSecret(text: string, secret: string): string {
+  let out = text.replace(/PDMAPIToken=[^\s"'<>,;]*/gi, "PDMAPIToken=[redacted]");
+  if (secret.length >= 4) out = out.split(secret).join("[redacted]");
+  return out;
+}
+
 function httpError(status: number, text: string, path: string): PdmError {
   const msg = `HTTP ${status}: ${bodyMessage(status, text)}`;
   if (status === 401) return new PdmError("auth", msg, { status, path });
@@ -191,6 +200,7 @@ export function createPdmClient(opts: PdmClientOptions): PdmClient {
   const baseUrl = `https://${where}/api2/json`;
   const servername = net.isIP(opts.host) ? undefined : opts.host;
   const headers = { authorization: `PDMAPIToken=${opts.tokenId}:${opts.tokenSecret}`, accept: "application/json" };
+  const hasSecret = opts.tokenSecret.length >= 4;
 
   // The pin is checked inside the connector, after the handshake and before undici writes a byte:
   // on a mismatch the request (and so the token) is never sent (SPEC §2.1).
@@ -240,7 +250,10 @@ export function createPdmClient(opts: PdmClientOptions): PdmClient {
     } finally {
       clearTimeout(timer);
     }
-    if (status >= 400) throw httpError(status, text, path);
+    // Whatever the far side answers, the secret we sent it never goes further (a message, a
+    // version string): a server may echo the request back.
+    if (hasSecret && text.includes(opts.tokenSecret)) text = text.split(opts.tokenSecret).join("[redacted]");
+    if (status >= 400) throw httpError(status, redactSecret(text, opts.tokenSecret), path);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -352,16 +365,16 @@ export function createPdmClient(opts: PdmClientOptions): PdmClient {
         fingerprint = await presentedFingerprint();
       } catch (err) {
         const e = transportError(err, where, opts.timeoutSeconds);
-        return { reachable: false, version: null, fingerprint: null, latencyMs: null, error: e.message, errorKind: e.kind };
+        return { reachable: false, version: null, fingerprint: null, latencyMs: null, error: e.message, errorKind: e.kind, status: null };
       }
       const t0 = performance.now();
       try {
         const v = await this.version();
-        return { reachable: true, version: v.full, fingerprint, latencyMs: Math.round(performance.now() - t0), error: null, errorKind: null };
+        return { reachable: true, version: v.full, fingerprint, latencyMs: Math.round(performance.now() - t0), error: null, errorKind: null, status: null };
       } catch (err) {
         const e = transportError(err, where, opts.timeoutSeconds);
         const reachable = e.kind !== "unreachable" && e.kind !== "timeout";
-        return { reachable, version: null, fingerprint, latencyMs: reachable ? Math.round(performance.now() - t0) : null, error: e.message, errorKind: e.kind };
+        return { reachable, version: null, fingerprint, latencyMs: reachable ? Math.round(performance.now() - t0) : null, error: e.message, errorKind: e.kind, status: e.status ?? null };
       }
     },
 

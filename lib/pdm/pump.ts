@@ -43,14 +43,21 @@ export interface PumpedPdmClient {
   close(): Promise<void>;
 }
 
+type Failure = Omit<Extract<PumpReply, { op: "error" }>, "op" | "call">;
+
 interface Pending {
   resolve(v: unknown): void;
-  reject(e: Error): void;
+  /** Rejects with an error made by the caller's copy of this module (see `g`). */
+  fail(f: Failure): void;
   progress?: (n: number) => void;
 }
 
-const g = globalThis as typeof globalThis & { __netboxPdmPump?: { worker: Worker; pending: Map<number, Pending> } };
-let seq = 0;
+// One pump per process, shared through globalThis by every copy of this module: a production
+// build bundles it into several chunks (instrumentation.ts, which starts the pump, and each route,
+// such as /api/inngest, whose sync steps use it). So the message ids are counted in the shared
+// state, and an error is made by the caller's copy: `instanceof PdmError` only knows its own class.
+const g = globalThis as typeof globalThis & { __netboxPdmPump?: { worker: Worker; pending: Map<number, Pending> }; __netboxPdmPumpSeq?: number };
+const nextId = () => (g.__netboxPdmPumpSeq = (g.__netboxPdmPumpSeq ?? 0) + 1);
 
 /**
  * Inside Next.js (NEXT_RUNTIME is set) the bundler compiles the worker from the `new Worker(new
@@ -78,11 +85,11 @@ function pump() {
     pending.delete(m.call);
     if (!pending.size) worker.unref();
     if (m.op === "result") p.resolve(m.value);
-    else p.reject(m.pdm ? new PdmError(m.pdm.kind, m.pdm.message, { status: m.pdm.status, path: m.pdm.path }) : new Error(m.message ?? "PDM request pump failed"));
+    else p.fail(m);
   });
   const lost = (why: string) => {
     if (g.__netboxPdmPump === state) g.__netboxPdmPump = undefined;
-    for (const p of pending.values()) p.reject(new Error(`PDM request pump stopped: ${why}`));
+    for (const p of pending.values()) p.fail({ message: `PDM request pump stopped: ${why}` });
     pending.clear();
   };
   worker.on("error", (err) => lost(err.message));
@@ -95,7 +102,8 @@ function send(m: PumpRequest, progress?: (n: number) => void): Promise<unknown> 
   const p = pump();
   if ("call" in m) {
     return new Promise((resolve, reject) => {
-      p.pending.set(m.call, { resolve, reject, progress });
+      const fail = (f: Failure) => reject(f.pdm ? new PdmError(f.pdm.kind, f.pdm.message, { status: f.pdm.status, path: f.pdm.path }) : new Error(f.message ?? "PDM request pump failed"));
+      p.pending.set(m.call, { resolve, fail, progress });
       p.worker.ref();
       p.worker.postMessage(m);
     });
@@ -106,17 +114,17 @@ function send(m: PumpRequest, progress?: (n: number) => void): Promise<unknown> 
 
 /** A PDM client whose requests run on the pump thread, within the limiter named by `limiter`. */
 export function pumpedPdmClient(opts: ClientOptions, limiter: PumpLimiter): PumpedPdmClient {
-  const client = ++seq;
+  const client = nextId();
   void send({ op: "open", client, opts, limiter });
   const call = <T>(m: Omit<Extract<PumpRequest, { op: "call" }>, "client" | "call">, progress?: (n: number) => void) =>
-    send({ ...m, client, call: ++seq } as PumpRequest, progress) as Promise<T>;
+    send({ ...m, client, call: nextId() } as PumpRequest, progress) as Promise<T>;
   return {
     tlsUnverified: !opts.fingerprint?.trim() && !opts.verifySsl,
     version: () => call<PdmVersionInfo>({ op: "call", method: "version" }),
     listRemotes: () => call<PdmRemoteInfo[]>({ op: "call", method: "listRemotes" }),
     remoteVersions: (ids, onProgress) => call<Map<string, RemoteVersionResult>>({ op: "call", method: "remoteVersions", ids }, onProgress),
     close: async () => {
-      await send({ op: "close", client, call: ++seq });
+      await send({ op: "close", client, call: nextId() });
     },
   };
 }
@@ -126,7 +134,7 @@ export function pumpedPdmClient(opts: ClientOptions, limiter: PumpLimiter): Pump
  * server start instead of inside the first sync's fetch.
  */
 export async function startRequestPump(): Promise<void> {
-  await send({ op: "ping", call: ++seq });
+  await send({ op: "ping", call: nextId() });
 }
 
 /** Drops a finished run's limiter on the pump thread. */

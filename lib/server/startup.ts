@@ -1,15 +1,10 @@
 import { getDbHandle } from "@/db";
 import { getEnv, workflowEngineMode } from "@/env";
 import { log } from "@/lib/log";
+import { restrictUmask, secureDataDir } from "@/lib/server/data-dir";
 import { bootstrapAccounts } from "@/lib/services/users/bootstrap";
 
-type StartupHook = () => Promise<void>;
-const g = globalThis as typeof globalThis & { __netboxPdmStarted?: Promise<void>; __netboxPdmStartupHooks?: StartupHook[] };
-
-/** Later layers (the embedded workflow runner) register what must run once the database is ready. */
-export function onStartup(hook: StartupHook): void {
-  (g.__netboxPdmStartupHooks ??= []).push(hook);
-}
+const g = globalThis as typeof globalThis & { __netboxPdmStarted?: Promise<void> };
 
 /**
  * Everything `npm start` does before serving (SPEC §10): open the database (refusing a PGlite
@@ -18,7 +13,12 @@ export function onStartup(hook: StartupHook): void {
 export function startServer(): Promise<void> {
   g.__netboxPdmStarted ??= (async () => {
     const env = getEnv();
+    // Owner-only: DATA_DIR before anything is created in it, and what the database created.
+    restrictUmask();
+    secureDataDir(env.dataDir, { recursive: false });
     const handle = await getDbHandle();
+    const fixed = secureDataDir(env.dataDir).changed;
+    if (fixed) log.info(`Data directory: ${fixed} files and directories made owner-only.`);
     log.info(`Database: ${handle.kind} (${handle.location}); migrations applied.`);
     const boot = await bootstrapAccounts(handle.db);
     if (boot.generatedPassword) {
@@ -38,7 +38,6 @@ export function startServer(): Promise<void> {
       );
     }
     log.info(`Workflow engine: ${workflowEngineMode(env)}. Data directory: ${env.dataDir}.`);
-    for (const hook of g.__netboxPdmStartupHooks ?? []) await hook();
   })();
   return g.__netboxPdmStarted;
 }

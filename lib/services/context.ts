@@ -30,10 +30,6 @@ export function createContext(db: Executor, actor: Actor, opts: { requestId?: st
   return { db, actor, requestId: opts.requestId ?? randomUUID(), syncRunId: opts.syncRunId ?? null };
 }
 
-export function systemContext(db: Executor): ServiceContext {
-  return createContext(db, SYSTEM_ACTOR);
-}
-
 /** Runs `fn` in a transaction, joining the caller's if one is already open. */
 export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceContext) => Promise<T>): Promise<T> {
   if (ctx.inTransaction) return fn(ctx);

@@ -151,6 +151,9 @@ export interface CrudService<R extends BaseRecord> {
   bulkDelete(ctx: ServiceContext, ids: number[]): Promise<number>;
 }
 
+/** The most objects one bulk delete may name (issue 17). */
+export const MAX_BULK_DELETE = 1000;
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
@@ -184,6 +187,11 @@ export function pgConstraintError(err: unknown): { code: string; constraint?: st
 /** A PostgreSQL data exception (class 22: out of range, bad encoding…): bad input, not a server fault. */
 export function pgDataError(err: unknown): { code: string } | null {
   return pgError(err, /^22[0-9A-Z]{3}$/);
+}
+
+/** PostgreSQL cancelled the statement (statement_timeout): the server was too slow, not the input wrong. */
+export function pgStatementTimeout(err: unknown): boolean {
+  return pgError(err, /^57014$/) !== null;
 }
 
 function pgError(err: unknown, code: RegExp): { code: string; constraint?: string } | null {
@@ -387,6 +395,8 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
 
     async bulkDelete(ctx, ids) {
       authorize(ctx.actor, perms.write);
+      // Each id is a bound parameter and a change-log entry: 100,000 exceeded the parameter limit.
+      if (ids.length > MAX_BULK_DELETE) throw new ValidationError({ non_field_errors: [`Delete at most ${MAX_BULK_DELETE} objects at once.`] });
       const unique = [...new Set(ids)].filter(isRowId);
       if (!unique.length) return 0;
       return guarded(() =>

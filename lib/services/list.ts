@@ -192,9 +192,36 @@ function condition(def: FilterDef, lookup: string, values: unknown[]): SQL | und
   }
 }
 
+/**
+ * The most one list request may ask (issue 17): every value is a condition evaluated per row, and
+ * a substring match is the costliest; PGlite cannot cancel a statement, so the query's shape is
+ * what bounds its cost. Beyond these: 400.
+ */
+export const MAX_FILTER_VALUES = 100;
+export const MAX_FILTER_TERMS = 200;
+export const MAX_PATTERN_TERMS = 20;
+const PATTERN_LOOKUPS = new Set(["ic", "nic", "ie", "nie", "isw", "nisw", "iew", "niew"]);
+
+function checkFilterCaps(input: ListInput, errors: FieldErrors): void {
+  let terms = input.q?.trim() ? 1 : 0;
+  let patterns = terms;
+  for (const [key, values] of Object.entries(input.filters ?? {})) {
+    if (RESERVED_PARAMS.has(key)) continue;
+    if (values.length > MAX_FILTER_VALUES) addFieldError(errors, key, `Too many values: at most ${MAX_FILTER_VALUES} for one filter.`);
+    terms += values.length;
+    const sep = key.lastIndexOf("__");
+    if (sep > 0 && PATTERN_LOOKUPS.has(key.slice(sep + 2))) patterns += values.length;
+  }
+  if (terms > MAX_FILTER_TERMS) addFieldError(errors, "non_field_errors", `Too many filters: at most ${MAX_FILTER_TERMS} filter values in one request.`);
+  else if (patterns > MAX_PATTERN_TERMS)
+    addFieldError(errors, "non_field_errors", `Too many text searches: at most ${MAX_PATTERN_TERMS} substring, prefix, suffix or case-insensitive values (and q) in one request.`);
+}
+
 /** Builds the WHERE clause; invalid filter values are field errors (400), unknown keys are ignored as NetBox does. */
 export function buildWhere(spec: ListSpec, input: ListInput): SQL | undefined {
   const errors: FieldErrors = {};
+  checkFilterCaps(input, errors);
+  if (Object.keys(errors).length) throw new ValidationError(errors);
   // PostgreSQL text cannot hold NUL characters: such a filter could never match, and is refused.
   for (const [key, values] of Object.entries(input.filters ?? {}))
     if (values.some((v) => v.includes("\u0000"))) addFieldError(errors, key, "Null characters are not allowed.");

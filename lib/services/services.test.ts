@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { objectChanges, pdmEndpoints, pdmRemotes, pdmSettings, sites } from "@/db/schema";
 import { AppError, ValidationError } from "@/lib/errors";
-import { ADMIN, ctxFor, describeEachDb, uniq, VIEWER, type TestDb } from "@/tests/db";
+import { ADMIN, ctxFor, describeEachDb, EDITOR, uniq, VIEWER, type TestDb } from "@/tests/db";
 import { createContext } from "./context";
 import { siteService, tenantService } from "./organization";
 import { pdmEndpointService, getPdmEndpointConnection } from "./pdm-endpoints";
@@ -254,6 +254,27 @@ describeEachDb("services", (get) => {
       expect(dump).not.toContain(SECRET);
       expect(dump).not.toContain("rotated-secret-value");
       expect(dump).not.toContain("token_secret");
+    });
+
+    it("an editor cannot have the stored secret sent elsewhere: host, port, fingerprint and verify_ssl changes need it again", async () => {
+      const ctx = ctxFor(get(), EDITOR);
+      const ep = await pdmEndpointService.create(ctx, endpointInput({ fingerprint: FP }));
+      const moves: Record<string, unknown>[] = [{ host: "127.0.0.9" }, { port: 9443 }, { fingerprint: null }, { fingerprint: "ab".repeat(32) }, { verify_ssl: false }, { host: "pdm2.example", verify_ssl: false }];
+      for (const change of moves) {
+        const err = await pdmEndpointService.update(ctx, ep.id, change, { partial: true }).catch((e: unknown) => e);
+        expect(err, JSON.stringify(change)).toBeInstanceOf(ValidationError);
+        expect(Object.keys((err as ValidationError).fields!), JSON.stringify(change)).toEqual(["token_secret"]);
+        expect((err as ValidationError).fields!.token_secret![0]).toMatch(/^Enter the token secret again/);
+      }
+      // A PUT of what a GET returned (no secret) moves nothing: accepted. Equal values in any spelling too.
+      const { token_secret: _s, ...same } = endpointInput({ name: ep.name, host: ep.host, port: ep.port, fingerprint: FP.toUpperCase().replace(/:/g, ""), verify_ssl: ep.verify_ssl });
+      await pdmEndpointService.update(ctx, ep.id, same);
+      await pdmEndpointService.update(ctx, ep.id, { description: "still here", timeout_seconds: 10 }, { partial: true });
+      expect((await getPdmEndpointConnection(ctx, ep.id)).host).toBe(ep.host);
+      // With the secret entered again, it moves.
+      const moved = await pdmEndpointService.update(ctx, ep.id, { host: "127.0.0.9", fingerprint: null, verify_ssl: false, token_secret: "the-secret-again" }, { partial: true });
+      expect(moved).toMatchObject({ host: "127.0.0.9", fingerprint: null, verify_ssl: false });
+      expect((await getPdmEndpointConnection(ctx, ep.id)).tokenSecret).toBe("the-secret-again");
     });
 
     it("a secret that cannot be decrypted names the object", async () => {

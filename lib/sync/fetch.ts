@@ -10,6 +10,7 @@ import { bumpProgress } from "@/lib/services/sync-runs";
 import type { FetchedRemote } from "./reconcile";
 import { endedMessage, endedOf, runContext } from "./run";
 import { stageFetch } from "./staging";
+import { markInvalidRemotes } from "./validate";
 
 // SPEC §4 steps 1-3 for one endpoint: /version, /remotes/remote, then every remote's version,
 // within the run's shared request limit. The result is staged in the database; the step returns
@@ -106,6 +107,8 @@ export async function fetchEndpoint(db: Db, runId: number, endpointId: number, c
         error: v && !v.ok ? v.error : null,
       };
     });
+    // The API's own rules on what PDM reports: an invalid remote is staged marked, and skipped.
+    await markInvalidRemotes(remotes);
     await stageFetch(db, runId, endpointId, { ok: true, error: null, pdmVersion: version.full, remotes });
     return { ok: true, remotes: remotes.length, unreachable: remotes.filter((r) => r.error).length, error: null };
   } catch (err) {

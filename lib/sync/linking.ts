@@ -1,4 +1,4 @@
-import type { RemoteNode, RemoteType } from "@/db/schema";
+import type { RemoteNode } from "@/db/schema";
 
 // SPEC §3: which Proxmox endpoint (pve) or PBS server (pbs) a remote is.
 
@@ -10,8 +10,6 @@ export interface LinkTarget {
 }
 
 export type LinkResult = { kind: "linked"; targetId: number } | { kind: "none" } | { kind: "ambiguous"; candidates: number[] };
-
-export const DEFAULT_PORTS: Record<RemoteType, number> = { pve: 8006, pbs: 8007 };
 
 /** Hosts compare case-insensitively, IPv6 without brackets. */
 export function normalizeHostForMatch(host: string): string {

@@ -16,6 +16,8 @@ export interface FetchedRemote {
   /** The version call's answer, or null when it failed (then `error` is set). */
   version: string | null;
   error: string | null;
+  /** Why PDM's description of it cannot be stored (lib/sync/validate.ts): the remote is skipped. */
+  invalid?: string;
 }
 
 /** The sync-owned state of a remote. */
@@ -62,6 +64,8 @@ export interface ReconcilePlan {
   deletes: PdmRemote[];
   /** Seen and unchanged: only last_seen_at (and derived link candidates) move. */
   unchanged: { id: number; linkCandidates: number[]; candidatesChanged: boolean }[];
+  /** Described invalidly by PDM: left exactly as they are (not created, updated or deleted). */
+  skipped: { name: string; reason: string }[];
 }
 
 export interface LinkContext {
@@ -135,10 +139,13 @@ export function stateOf(r: PdmRemote): RemoteState {
 /** Async only to give the event loop turns on big endpoints (see lib/util/time-slice). */
 export async function reconcileRemotes(existing: PdmRemote[], fetched: FetchedRemote[], links: LinkContext): Promise<ReconcilePlan> {
   const slice = slicer();
-  const plan: ReconcilePlan = { creates: [], updates: [], deletes: [], unchanged: [] };
+  const plan: ReconcilePlan = { creates: [], updates: [], deletes: [], unchanged: [], skipped: [] };
   const byName = new Map(existing.map((r) => [r.name, r]));
+  // A remote PDM still lists, however invalidly, is not gone: its row (if any) stays untouched.
   const fetchedNames = new Set(fetched.map((f) => f.name));
-  const matched: [FetchedRemote, PdmRemote | null][] = fetched.map((f) => [f, byName.get(f.name) ?? null]);
+  for (const f of fetched) if (f.invalid) plan.skipped.push({ name: f.name, reason: f.invalid });
+  const valid = plan.skipped.length ? fetched.filter((f) => !f.invalid) : fetched;
+  const matched: [FetchedRemote, PdmRemote | null][] = valid.map((f) => [f, byName.get(f.name) ?? null]);
 
   // Renames: PDM has no rename, so a remote that disappears while another with the same node
   // fingerprints appears is the same cluster under a new id (pdm-api.md §7.5 #9).

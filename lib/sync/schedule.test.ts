@@ -1,7 +1,7 @@
 import { InngestTestEngine } from "@inngest/test";
 import { desc, eq } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { syncRuns } from "@/db/schema";
 import { EmbeddedRunner } from "@/inngest/embedded-runner";
 import { scheduleSync } from "@/inngest/functions/schedule-sync";
@@ -31,7 +31,7 @@ describeEachDb("sync schedule", (get) => {
   let db: TestDb;
   beforeAll(() => {
     db = get();
-    setDatabaseForTests(db.handle);
+    provideDatabase(db.handle);
   });
   afterEach(async () => {
     await updateSettings(ctxFor(db), { sync_schedule: "" }, { partial: true });

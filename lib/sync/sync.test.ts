@@ -1,7 +1,7 @@
 import { InngestTestEngine } from "@inngest/test";
 import { and, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { objectChanges, pdmRemotes } from "@/db/schema";
 import { EmbeddedRunner } from "@/inngest/embedded-runner";
 import { syncPdm } from "@/inngest/functions/sync-pdm";
@@ -36,7 +36,7 @@ describeEachDb("sync", (get) => {
   const runner = new EmbeddedRunner({ backoffMs: 1, scheduleIntervalMs: 0 });
   beforeAll(() => {
     db = get();
-    setDatabaseForTests(db.handle);
+    provideDatabase(db.handle);
   });
   // Every scenario leaves a record that replays to the database, and Git main that agrees with it.
   afterEach(() => expectRecordTrue(db));

@@ -36,6 +36,7 @@ import { LinkIndex } from "./linking";
 import { reconcileRemotes } from "./reconcile";
 import { endedMessage, endedOf, runContext } from "./run";
 import { readStagedFetch, unreachableIn } from "./staging";
+import { skippedRemotesNote } from "./validate";
 
 // The bodies of the sync workflow's steps (SPEC §4). Each is idempotent: a retried or resumed
 // step finds what it already did and returns the same answer. They return ids and counts; the
@@ -50,11 +51,13 @@ export interface StartResult {
   branching: boolean;
   branchPrefix: string;
   onConflict: "abort" | "overwrite";
+  /** Another run is under way: this one stays queued and asks again later (markRunStarted). */
+  waitingFor: number | null;
 }
 
 export async function startRun(db: Db, runId: number, engineRunId: string | null): Promise<StartResult> {
   const run = await loadRun(db, runId);
-  const idle = { endpoints: [], concurrency: 1, branching: false, branchPrefix: "", onConflict: "abort" as const };
+  const idle = { endpoints: [], concurrency: 1, branching: false, branchPrefix: "", onConflict: "abort" as const, waitingFor: null };
   if (TERMINAL_SYNC_RUN_STATUSES.includes(run.status)) return { terminal: true, skipped: false, ...idle };
   const settings = await readSettingsForSystem(runContext(db, runId));
   if (!settings.pdm_enabled) return { terminal: false, skipped: true, ...idle };
@@ -64,7 +67,8 @@ export async function startRun(db: Db, runId: number, engineRunId: string | null
     .where(run.requestedEndpointIds ? inArray(pdmEndpoints.id, run.requestedEndpointIds) : undefined)
     .orderBy(pdmEndpoints.name);
   const enabled = rows.filter((r) => r.enabled);
-  await markRunStarted(db, runId, { inngestRunId: engineRunId, endpointsTotal: enabled.length });
+  const waitingFor = await markRunStarted(db, runId, { inngestRunId: engineRunId, endpointsTotal: enabled.length });
+  if (waitingFor) return { terminal: false, skipped: false, ...idle, waitingFor };
   for (const r of rows.filter((r) => !r.enabled)) {
     await recordEndpointResult(db, runId, { id: r.id, name: r.name, outcome: "skipped", created: 0, updated: 0, deleted: 0, unchanged: 0, error: "endpoint disabled" });
   }
@@ -76,6 +80,7 @@ export async function startRun(db: Db, runId: number, engineRunId: string | null
     branching: settings.branching_enabled,
     branchPrefix: settings.branch_name_prefix,
     onConflict: settings.branch_on_conflict,
+    waitingFor: null,
   };
 }
 
@@ -160,7 +165,7 @@ export async function branchEndpoint(db: Db, runId: number, endpoint: { id: numb
     const ctx = { ...runContext(tx, runId), inTransaction: true };
     await applyVolatile(ctx, plan, now);
     await applyEndpointOutcome(ctx, endpoint.id, { ok: true, version: null }, now);
-    const res: SyncRunEndpointResult = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, error: null };
+    const res: SyncRunEndpointResult = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, error: skippedRemotesNote(plan.skipped) };
     await recordEndpointResult(tx, runId, res);
     return { res, fresh: true };
   });
@@ -239,7 +244,7 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
       const plan = await reconcileRemotes(rows, staged.remotes, await linkContextFor(tx, endpoint.id));
       const counts = await applyRemotePlan(ctx, endpoint.id, plan, now);
       await applyEndpointOutcome(ctx, endpoint.id, { ok: true, version: staged.pdmVersion ?? "" }, now);
-      res = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, unreachable: unreachableIn(staged), error: null };
+      res = { id: endpoint.id, name: endpoint.name, outcome: "succeeded", ...counts, unreachable: unreachableIn(staged), error: skippedRemotesNote(plan.skipped) };
     }
     await recordEndpointResult(tx, runId, res);
     return { res, fresh: true };

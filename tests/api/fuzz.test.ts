@@ -108,13 +108,53 @@ describeEachDb("API fuzzing", (get) => {
       { numRuns: runs * 2 },
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("/api/plugins/pdm/sync-runs/", `/api/plugins/pdm/endpoints/${ids.endpoint}/test/`), body, async (path, b) => {
-        // Sync runs are only requested, not executed, here; the connection test fails fast (no PDM).
-        if (path.endsWith("/test/")) return;
-        check(await api("POST", path, { token: keys.admin, body: b }), `POST ${path}`);
+      // Sync runs are only requested here, not executed.
+      fc.asyncProperty(body, async (b) => {
+        check(await api("POST", "/api/plugins/pdm/sync-runs/", { token: keys.admin, body: b }), "POST /api/plugins/pdm/sync-runs/");
       }),
       { numRuns: runs },
     );
+  });
+
+  it("many repeated filters never answer 500 (400 beyond the caps)", async () => {
+    const repeated = fc
+      .tuple(fc.constantFrom("name__ic", "id", "name", "site_id", "q", "name__nisw", "status", "x__y"), fc.integer({ min: 1, max: 400 }), fc.string({ maxLength: 8 }))
+      .map(([key, n, v]) => Array.from({ length: n }, (_, i) => `${key}=${encodeURIComponent(v + String(i))}`).join("&"));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...LISTS), repeated, query, async (path, many, qs) => {
+        const res = await api("GET", `${path}?${many}&${qs}`, { token: keys.viewer });
+        check(res, `GET ${path}?${many.slice(0, 80)}…`);
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it("bodies over the size limit or not JSON never answer 500 (413, 415)", async () => {
+    process.env.API_MAX_BODY_BYTES = "2048";
+    try {
+      const writes: [string, string][] = [
+        ...CREATES.map((p): [string, string] => ["POST", p]),
+        ["PUT", `/api/plugins/pdm/endpoints/${ids.endpoint}/`],
+        ["PATCH", `/api/dcim/sites/${ids.site}/`],
+        ["PATCH", "/api/plugins/pdm/settings/"],
+        ["POST", "/api/plugins/pdm/sync-runs/"],
+      ];
+      const big = fc.tuple(fc.integer({ min: 2049, max: 20_000 }), fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "")).map(([n, type]) => ({
+        text: JSON.stringify({ description: "d".repeat(n) }),
+        type,
+      }));
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...writes), fc.oneof(big, fc.record({ text: fc.string({ maxLength: 100 }), type: fc.constantFrom("text/plain", "text/html", "application/xml") })), fc.boolean(), async ([method, path], b, anonymous) => {
+          const headers: Record<string, string> = b.type ? { "content-type": b.type } : {};
+          const res = await api(method, path, { token: anonymous ? undefined : keys.admin, body: b.text, headers });
+          check(res, `${method} ${path} (${b.text.length} bytes, ${b.type || "no type"})`);
+          if (!anonymous && b.text.length > 2048) expect(res.status).toBe(413);
+        }),
+        { numRuns: runs * 2 },
+      );
+    } finally {
+      delete process.env.API_MAX_BODY_BYTES;
+    }
   });
 
   it("detail endpoints never answer 500, whatever the id", async () => {

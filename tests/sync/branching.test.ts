@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { branches, pdmRemotes } from "@/db/schema";
 import { getEnv } from "@/env";
 import { branchDiff, getBranch, listBranches, mergeBranch, mergeOpenBranch, discardBranch, setMergeFaultForTests } from "@/lib/services/branches";
@@ -24,7 +24,7 @@ describeEachDb("branching", (get) => {
   let db: TestDb;
   beforeAll(() => {
     db = get();
-    setDatabaseForTests(db.handle);
+    provideDatabase(db.handle);
   });
   // Every scenario leaves a record that replays to the database, and Git main that agrees with it.
   afterEach(() => expectRecordTrue(db));

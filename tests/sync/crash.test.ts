@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { and, eq, like } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { openDatabase, runMigrations, type DbHandle } from "@/db/client";
 import { objectChanges, pdmRemotes, syncRunSteps, syncRuns } from "@/db/schema";
 import { EmbeddedRunner } from "@/inngest/embedded-runner";
@@ -103,7 +103,7 @@ describe("embedded runner crash", () => {
   it.skipIf(!postgresAvailable())("kill -9 mid-run on PostgreSQL, restart: the run is resumed and no endpoint is half-applied", async () => {
     const db = await createTestDb("postgres");
     try {
-      setDatabaseForTests(db.handle);
+      provideDatabase(db.handle);
       const setup = await setUp(db.handle);
       const child = startApp({ ...process.env, DATABASE_URL: db.url! });
       // Kill as soon as the first endpoint is reconciled while the run is still going.
@@ -138,7 +138,7 @@ describe("embedded runner crash", () => {
     let handle = await openDatabase({ pgliteDir });
     try {
       await runMigrations(handle);
-      setDatabaseForTests(handle);
+      provideDatabase(handle);
       const setup = await setUp(handle);
       // The app process owns the directory while it runs (PGlite is single-process).
       await handle.close();
@@ -160,7 +160,7 @@ describe("embedded runner crash", () => {
       // "Restart": the same directory, as the next `npm start` opens it (its lock is stale now).
       handle = await openDatabase({ pgliteDir });
       await runMigrations(handle);
-      setDatabaseForTests(handle);
+      provideDatabase(handle);
       const [r] = await handle.db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, setup.runId));
       expect(r!.status).toBe("running");
       const finishedBefore = await succeededSteps(handle, setup.runId);

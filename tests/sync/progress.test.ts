@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { syncPdmHandler } from "@/inngest/functions/sync-pdm";
 import { createSyncRun, getSyncRun } from "@/lib/services/sync-runs";
 import { ctxFor, describeEachDb, type TestDb } from "@/tests/db";
@@ -14,7 +14,7 @@ describeEachDb("sync progress", (get) => {
   let db: TestDb;
   beforeAll(() => {
     db = get();
-    setDatabaseForTests(db.handle);
+    provideDatabase(db.handle);
   });
 
   it("records each step as the current one while its body runs, and clears it at the end", async () => {
@@ -30,6 +30,7 @@ describeEachDb("sync progress", (get) => {
           if (id !== "finish") seen.push([id, (await getSyncRun(ctxFor(db), run.id)).progress?.currentStep ?? null]);
           return out;
         }),
+      sleep: (_id: string, ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
     };
     await syncPdmHandler({ event: { data: { runId: run.id } }, step, runId: "bare" });
     // Without branching, prepare-git runs beside the fetch: either may be the current one then.

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { branches, objectChanges, pdmRemotes } from "@/db/schema";
 import { branchDiff, discardBranch, mergeOpenBranch } from "@/lib/services/branches";
 import { listObjectChanges } from "@/lib/services/changelog/queries";
@@ -28,7 +28,7 @@ describeEachDb("the record tells the truth", (get) => {
   let db: TestDb;
   beforeAll(() => {
     db = get();
-    setDatabaseForTests(db.handle);
+    provideDatabase(db.handle);
   });
 
   const settings = (v: Record<string, unknown>) => updateSettings(ctxFor(db), v, { partial: true });

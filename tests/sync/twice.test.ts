@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
-import { setDatabaseForTests } from "@/db";
+import { provideDatabase } from "@/db";
 import { objectChanges, pdmRemotes } from "@/db/schema";
 import { fetchEndpoint } from "@/lib/sync/fetch";
 import { failRun, reconcileEndpoint, startRun } from "@/lib/sync/workflow";
@@ -18,7 +18,7 @@ describeEachDb("a step run twice at once", (get) => {
   let db: TestDb;
   beforeAll(() => {
     db = get();
-    setDatabaseForTests(db.handle);
+    provideDatabase(db.handle);
   });
 
   it("reconciles an endpoint exactly once", async () => {

@@ -66,7 +66,12 @@ export const pdmEndpointConfig: KindConfig<PdmEndpointRecord> = {
       label: "API token secret",
       kind: "password",
       required: rec === null,
-      help: rec === null ? "Stored encrypted; never shown again." : rec.has_token_secret ? "Leave blank to keep the stored secret." : "No secret is stored: enter one.",
+      help:
+        rec === null
+          ? "Stored encrypted; never shown again."
+          : rec.has_token_secret
+            ? "Leave blank to keep the stored secret. Changing the host, port, fingerprint or Verify SSL needs it entered again."
+            : "No secret is stored: enter one.",
     },
     { name: "fingerprint", label: "Certificate fingerprint", kind: "text", nullIfBlank: true, help: "SHA-256 pin. With it, a self-signed certificate is accepted and verify SSL is not consulted." },
     { name: "verify_ssl", label: "Verify SSL (without a fingerprint)", kind: "checkbox" },

@@ -51,6 +51,10 @@ export function TestConnectionButton({ endpointId, pinned, canPin }: { endpointI
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pinnedNow, setPinnedNow] = useState(false);
+  // Pinning changes where the stored secret may be sent: it is asked for again (issue 17).
+  const [pinning, setPinning] = useState(false);
+  const [secret, setSecret] = useState("");
+  const [secretError, setSecretError] = useState<string | null>(null);
   return (
     <div className="relative">
       <Button
@@ -104,22 +108,49 @@ export function TestConnectionButton({ endpointId, pinned, canPin }: { endpointI
                   </dd>
                 </div>
               )}
-              {canPin && !pinned && result.fingerprint && !pinnedNow && (
-                <Button
-                  variant="primary"
-                  className="mt-2"
-                  onClick={() =>
-                    start(async () => {
-                      const res = await pinFingerprintAction(endpointId, result.fingerprint!);
-                      if (res.ok) {
-                        setPinnedNow(true);
-                        router.refresh();
-                      } else setError(res.error);
-                    })
-                  }
-                >
+              {canPin && !pinned && result.fingerprint && !pinnedNow && !pinning && (
+                <Button variant="primary" className="mt-2" onClick={() => setPinning(true)}>
                   Pin this fingerprint
                 </Button>
+              )}
+              {canPin && !pinned && result.fingerprint && !pinnedNow && pinning && (
+                <form
+                  className="mt-2 space-y-1.5"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    start(async () => {
+                      const res = await pinFingerprintAction(endpointId, result.fingerprint!, secret);
+                      if (res.ok) {
+                        setPinnedNow(true);
+                        setPinning(false);
+                        setSecret("");
+                        router.refresh();
+                      } else setSecretError(res.fields?.token_secret?.join(" ") ?? res.error);
+                    });
+                  }}
+                >
+                  <label htmlFor="pin-token-secret" className="block text-slate-600">
+                    API token secret (needed to change where it is sent)
+                  </label>
+                  <input
+                    id="pin-token-secret"
+                    type="password"
+                    autoComplete="off"
+                    value={secret}
+                    onChange={(e) => setSecret(e.target.value)}
+                    aria-invalid={secretError ? true : undefined}
+                    aria-describedby={secretError ? "pin-token-secret-error" : undefined}
+                    className="block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+                  />
+                  {secretError && (
+                    <p id="pin-token-secret-error" role="alert" className="text-red-700">
+                      {secretError}
+                    </p>
+                  )}
+                  <Button type="submit" variant="primary" disabled={pending}>
+                    Pin
+                  </Button>
+                </form>
               )}
               {pinnedNow && <p className="text-emerald-700">Pinned: connections now require this certificate.</p>}
             </dl>

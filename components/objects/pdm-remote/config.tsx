@@ -9,6 +9,7 @@ import { RemoteHistoryCard } from "../branch/history";
 import type { KindConfig } from "../config";
 import { AttributeTable, Dash, Mono, RefLink } from "../detail";
 import { pdmEndpointOptions } from "../options";
+import { DEFAULT_PORTS } from "@/db/schema";
 import { LinkBadge, RemoteStatusBadge } from "./badges";
 
 // PDM remotes (SPEC §2.2): synced from PDM; people set link overrides.
@@ -62,7 +63,17 @@ export const pdmRemoteConfig: KindConfig<PdmRemoteRecord> = {
                 ["Version", r.version ?? <Dash />],
                 ["Status", <RemoteStatusBadge key="s" status={r.status} />],
                 ["Last error", r.last_error ? <span key="le" className="text-red-700">{r.last_error}</span> : <Dash />],
-                ["Web URL", r.web_url ? <a key="w" href={r.web_url} className="text-brand-700 hover:underline" rel="noreferrer" target="_blank">{r.web_url}</a> : <Dash />],
+                [
+                  "Web URL",
+                  // A link only to http(s): a value stored before that rule (issue 17) is shown as text.
+                  r.web_url && /^https?:\/\//i.test(r.web_url) ? (
+                    <a key="w" href={r.web_url} className="text-brand-700 hover:underline" rel="noreferrer" target="_blank">
+                      {r.web_url}
+                    </a>
+                  ) : (
+                    (r.web_url ?? <Dash />)
+                  ),
+                ],
                 ["Auth id", r.authid ? <Mono key="a">{r.authid}</Mono> : <Dash />],
                 ["Last seen", formatDateTime(r.last_seen_at)],
                 ["Description", r.description || <Dash />],
@@ -112,7 +123,7 @@ export const pdmRemoteConfig: KindConfig<PdmRemoteRecord> = {
                 {r.nodes.map((n, i) => (
                   <tr key={i}>
                     <td className="py-1.5 pr-3">{n.host}</td>
-                    <td className="py-1.5 pr-3">{n.port ?? <span className="text-slate-400">default ({r.remote_type === "pve" ? 8006 : 8007})</span>}</td>
+                    <td className="py-1.5 pr-3">{n.port ?? <span className="text-slate-400">default ({DEFAULT_PORTS[r.remote_type]})</span>}</td>
                     <td className="py-1.5">{n.fingerprint ? <Mono>{n.fingerprint}</Mono> : <Dash />}</td>
                   </tr>
                 ))}

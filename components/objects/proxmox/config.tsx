@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { eq } from "drizzle-orm";
 import { Card } from "@/components/ui/card";
-import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints } from "@/db/schema";
+import { DEFAULT_PORTS, pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints } from "@/db/schema";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { pdmRemoteService } from "@/lib/services/pdm-remotes";
 import type { PbsServerRecord, ProxmoxEndpointRecord } from "@/lib/services/proxmox";
@@ -39,7 +39,7 @@ export function proxmoxLikeConfig<R extends ProxmoxEndpointRecord>(kind: "proxmo
       const fields: FieldSpec[] = [
         { name: "name", label: "Name", kind: "text", required: true },
         { name: "host", label: "Host", kind: "text", required: true, help: "DNS name, IPv4 or IPv6 address." },
-        { name: "port", label: "Port", kind: "number", min: 1, max: 65535, placeholder: pbs ? "8007" : "8006" },
+        { name: "port", label: "Port", kind: "number", min: 1, max: 65535, placeholder: String(pbs ? DEFAULT_PORTS.pbs : DEFAULT_PORTS.pve) },
         { name: "fingerprint", label: "Fingerprint", kind: "text", nullIfBlank: true, help: "SHA-256 of the certificate: 32 bytes of hex, colons optional." },
       ];
       if (pbs) fields.push({ name: "verify_ssl", label: "Verify SSL", kind: "checkbox" });

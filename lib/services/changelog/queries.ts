@@ -1,4 +1,4 @@
-import { count, eq, inArray } from "drizzle-orm";
+import { and, count, eq, inArray, notLike, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Executor } from "@/db/client";
 import { z } from "zod";
@@ -21,6 +21,7 @@ import { authorize, can } from "@/lib/auth/permissions";
 import { NotFoundError } from "@/lib/errors";
 import { isRowId } from "@/lib/validation/fields";
 import { buildOrderBy, buildWhere, clampLimit, pageInIdOrder, type ListInput, type ListSpec, type Page } from "../list";
+import type { Actor } from "../context";
 import type { ServiceContext } from "../context";
 
 // NetBox's ObjectChange (SPEC §7), read side: the Changelog tabs and /api/core/object-changes/.
@@ -86,9 +87,18 @@ async function load(db: Executor, ids: number[]): Promise<ObjectChangeRecord[]> 
   return rows.map(toRecord);
 }
 
+/**
+ * What of the change log `actor` may see: the changes to users and tokens (who exists, their
+ * roles, who holds which token with what rights) only with users.read, as /api/users/users/ is
+ * admin-only (issue 17). Undefined: everything.
+ */
+function visibleTo(actor: Actor): SQL | undefined {
+  return can(actor, "users.read") ? undefined : notLike(objectChanges.changedObjectType, "users.%");
+}
+
 export async function listObjectChanges(ctx: ServiceContext, input: ListInput = {}): Promise<Page<ObjectChangeRecord>> {
   authorize(ctx.actor, "inventory.read");
-  const where = buildWhere(objectChangeListSpec, input);
+  const where = and(buildWhere(objectChangeListSpec, input), visibleTo(ctx.actor));
   const limit = clampLimit(input.limit);
   const offset = Math.max(0, input.offset ?? 0);
   const [totals, idRows] = await Promise.all([
@@ -108,7 +118,8 @@ export async function listObjectChanges(ctx: ServiceContext, input: ListInput = 
 export async function getObjectChange(ctx: ServiceContext, id: number): Promise<ObjectChangeRecord> {
   authorize(ctx.actor, "inventory.read");
   const [rec] = isRowId(id) ? await load(ctx.db, [id]) : [];
-  if (!rec) throw new NotFoundError("change", id);
+  // A change the actor may not see does not exist for them.
+  if (!rec || (!can(ctx.actor, "users.read") && rec.changed_object_type.startsWith("users."))) throw new NotFoundError("change", id);
   return rec;
 }
 

@@ -1,6 +1,7 @@
+import { STATUS_CODES } from "node:http";
 import { isAppError } from "@/lib/errors";
 import { log } from "@/lib/log";
-import { createPdmClient } from "@/lib/pdm";
+import { createPdmClient, type ProbeResult } from "@/lib/pdm";
 import type { ServiceContext } from "../context";
 import { getPdmEndpointConnection, pdmClientOptions } from ".";
 
@@ -36,6 +37,28 @@ export interface ConnectionTestResult {
   error_kind: string | null;
 }
 
+const HTTP_MEANING: Partial<Record<NonNullable<ProbeResult["errorKind"]>, string>> = {
+  auth: "the token id or secret was refused",
+  permission: "the token lacks privileges (give it the Auditor role on /resource)",
+  not_found: "no PDM API at this address",
+  upstream: "an error from PDM or a proxy in front of it",
+};
+
+/**
+ * The probe's error for the person testing: for an HTTP answer only its status line and what it
+ * means, never the far side's body (issue 17: a server of someone else's could echo back what it
+ * was sent). Transport and TLS errors are our own words.
+ */
+export function connectionErrorText(probe: Pick<ProbeResult, "error" | "errorKind" | "status">): string | null {
+  if (!probe.error) return null;
+  if (probe.status !== null && probe.errorKind !== "remote_unreachable") {
+    const line = `HTTP ${probe.status}${STATUS_CODES[probe.status] ? ` ${STATUS_CODES[probe.status]}` : ""}`;
+    const meaning = probe.errorKind ? HTTP_MEANING[probe.errorKind] : undefined;
+    return meaning ? `${line}: ${meaning}` : line;
+  }
+  return probe.error;
+}
+
 /** Probes the endpoint: TLS handshake (to read the certificate), then an authenticated /version. */
 export async function testPdmEndpointConnection(ctx: ServiceContext, id: number): Promise<ConnectionTestResult> {
   let conn;
@@ -60,7 +83,7 @@ export async function testPdmEndpointConnection(ctx: ServiceContext, id: number)
       fingerprint: probe.fingerprint,
       fingerprint_matches: conn.fingerprint && probe.fingerprint ? conn.fingerprint === probe.fingerprint : null,
       latency_ms: probe.latencyMs,
-      error: probe.error,
+      error: connectionErrorText(probe),
       error_kind: probe.errorKind,
     };
   } finally {

@@ -14,7 +14,7 @@ import {
 import { authorize } from "@/lib/auth/permissions";
 import type { PdmClientOptions } from "@/lib/pdm";
 import { getSecretBox } from "@/lib/crypto/secrets";
-import { NotFoundError, type FieldErrors } from "@/lib/errors";
+import { addFieldError, NotFoundError, type FieldErrors } from "@/lib/errors";
 import { zDescription, zFingerprint, zHost, zName, zPort, zRefId, zTokenId } from "@/lib/validation/fields";
 import {
   checkRefExists,
@@ -185,6 +185,19 @@ export function pdmEndpointSnapshot(r: PdmEndpointRecord): Record<string, unknow
   };
 }
 
+/**
+ * The fields that decide where, and to whom, the token secret is sent: host, port, and the TLS
+ * checks that tell the real PDM from an impostor. Changing any of them with the stored secret
+ * would let an editor have it sent to a server of their own (and read it there), so the secret
+ * must be entered again along with the change (issue 17).
+ */
+export const SECRET_DESTINATION_FIELDS = ["host", "port", "fingerprint", "verify_ssl"] as const;
+
+/** Which of those fields `input` changes (validated values, so a re-typed equal value is no change). */
+export function secretDestinationChanges(current: PdmEndpointRecord, input: Record<string, unknown>): string[] {
+  return SECRET_DESTINATION_FIELDS.filter((f) => input[f] !== undefined && input[f] !== current[f]);
+}
+
 /** API field → column, for the fields a person writes (the sync adds `version`). */
 export const PDM_ENDPOINT_COLUMNS: Record<string, string> = {
   name: "name",
@@ -247,6 +260,9 @@ export const pdmEndpointService: CrudService<PdmEndpointRecord> = createCrudServ
   snapshot: pdmEndpointSnapshot,
   async validate(ctx, input, current) {
     const errors: FieldErrors = {};
+    const moved = current ? secretDestinationChanges(current, input) : [];
+    if (moved.length && input.token_secret === undefined)
+      addFieldError(errors, "token_secret", `Enter the token secret again to change ${moved.join(", ")}: the stored secret is only ever sent where it was entered for.`);
     if (input.name !== undefined)
       await checkUnique(ctx, errors, {
         table: pdmEndpoints,

@@ -16,7 +16,7 @@ import {
   type NewPdmRemote,
 } from "@/db/schema";
 import { addFieldError, type FieldErrors } from "@/lib/errors";
-import { zDescription, zFingerprint, zHost, zRefId } from "@/lib/validation/fields";
+import { zDescription, zFingerprint, zHost, zHttpUrl, zRefId } from "@/lib/validation/fields";
 import { checkRefExists, checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
 import { loadRefs, refOrNull, type Ref } from "../refs";
 
@@ -62,7 +62,8 @@ const shape = {
   remote_type: z.enum(REMOTE_TYPES, `Select a valid choice: ${REMOTE_TYPES.join(", ")}.`),
   version: z.string("Enter text or null.").max(64).nullable(),
   nodes: z.array(zNode, "Expected a list of nodes.").max(64),
-  web_url: z.string("Enter a URL or null.").max(500).nullable(),
+  // http(s) only: the UI links to it (issue 17: javascript: and data: URLs were accepted).
+  web_url: z.string("Enter a URL or null.").pipe(zHttpUrl).nullable().transform((v) => (v === "" ? null : v)),
   authid: z.string("Enter text.").max(255),
   status: z.enum(REMOTE_STATUSES, `Select a valid choice: ${REMOTE_STATUSES.join(", ")}.`),
   last_error: z.string("Enter text or null.").max(2000).nullable(),
@@ -74,6 +75,19 @@ const shape = {
 };
 
 export const pdmRemoteCreateSchema = z.strictObject(shape);
+
+/**
+ * What a sync writes of a remote PDM reports, checked by the same field rules as the API's
+ * (issue 17): a remote PDM describes in a way the API would refuse is skipped, not stored.
+ */
+export const pdmRemoteSyncedSchema = z.object({
+  name: shape.name,
+  remote_type: shape.remote_type,
+  version: shape.version,
+  nodes: shape.nodes,
+  web_url: shape.web_url,
+  authid: shape.authid,
+});
 export const pdmRemotePatchSchema = z.strictObject(shape).partial();
 
 export const PDM_REMOTE_DEFAULTS = {

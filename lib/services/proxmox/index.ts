@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import {
+  DEFAULT_PORTS,
   pbsServers,
   pdmEndpointPbsServers,
   pdmEndpointProxmoxEndpoints,
@@ -174,7 +175,7 @@ export const proxmoxEndpointService: CrudService<ProxmoxEndpointRecord> = define
   objectType: "netbox_proxbox.proxmoxendpoint",
   noun: "Proxmox endpoint",
   schema: proxmoxEndpointCreateSchema,
-  defaults: { port: 8006, fingerprint: null, site: null, tenant: null, description: "" },
+  defaults: { port: DEFAULT_PORTS.pve, fingerprint: null, site: null, tenant: null, description: "" },
   extra: () => ({}),
   referencedBy: () => [
     fkReverseRef(pdmRemoteService, pdmRemotes, pdmRemotes.id, pdmRemotes.linkedProxmoxEndpointId, "linkedProxmoxEndpointId", { linkSource: "none" }),
@@ -187,7 +188,7 @@ export const pbsServerService: CrudService<PbsServerRecord> = defineService<PbsS
   objectType: "netbox_pbs.pbsserver",
   noun: "PBS server",
   schema: pbsServerCreateSchema,
-  defaults: { port: 8007, fingerprint: null, verify_ssl: true, site: null, tenant: null, description: "" },
+  defaults: { port: DEFAULT_PORTS.pbs, fingerprint: null, verify_ssl: true, site: null, tenant: null, description: "" },
   extra: (r) => ({ verify_ssl: r.verifySsl as boolean }),
   referencedBy: () => [
     fkReverseRef(pdmRemoteService, pdmRemotes, pdmRemotes.id, pdmRemotes.linkedPbsServerId, "linkedPbsServerId", { linkSource: "none" }),

@@ -1,10 +1,11 @@
-import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Executor } from "@/db/client";
+import type { Db, Executor } from "@/db/client";
 import {
   SYNC_RUN_STATUSES,
   SYNC_TRIGGERS,
   pdmEndpoints,
+  syncRunFetches,
   syncRunSteps,
   syncRuns,
   users,
@@ -280,16 +281,46 @@ export async function loadRun(db: Executor, id: number): Promise<SyncRun> {
   return row;
 }
 
-export async function markRunStarted(db: Executor, id: number, fields: { inngestRunId?: string | null; endpointsTotal: number }): Promise<void> {
-  await db
-    .update(syncRuns)
-    .set({
-      status: "running",
-      startedAt: sql`coalesce(${syncRuns.startedAt}, now())`,
-      ...(fields.inngestRunId ? { inngestRunId: fields.inngestRunId } : {}),
-      progress: sql`jsonb_set(coalesce(${syncRuns.progress}, '{}'::jsonb), '{endpointsTotal}', to_jsonb(${fields.endpointsTotal}::int))`,
-    })
-    .where(eq(syncRuns.id, id));
+/**
+ * A run still `running` this long after it started was lost by its engine (say, a dev server
+ * restarted without --persist): the next run that needs the inventory fails it instead of waiting.
+ */
+export const LOST_RUN_AFTER_MS = 60 * 60_000;
+/** Any constant: the key of the advisory lock under which runs take their turns. */
+const RUN_TURN_LOCK_KEY = 7_261_843_911;
+
+/**
+ * Marks the run started if it is its turn, and returns null; or, while another run is under way,
+ * changes nothing and returns that run's id (the caller waits and asks again). Runs never overlap
+ * (SPEC §4), yet an engine may start one while another is running: Inngest's concurrency key
+ * limits steps, not runs, so two runs' steps interleave.
+ */
+export async function markRunStarted(db: Db, id: number, fields: { inngestRunId?: string | null; endpointsTotal: number }): Promise<number | null> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${RUN_TURN_LOCK_KEY}::bigint)`);
+    const others = await tx
+      .select({ id: syncRuns.id, startedAt: syncRuns.startedAt })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.status, "running"), ne(syncRuns.id, id)))
+      .orderBy(asc(syncRuns.id));
+    const now = Date.now();
+    const live = others.find((o) => !o.startedAt || now - o.startedAt.getTime() < LOST_RUN_AFTER_MS);
+    if (live) return live.id;
+    for (const lost of others) {
+      await tx.delete(syncRunFetches).where(eq(syncRunFetches.syncRunId, lost.id));
+      await finishRunRecord(tx, lost.id, { status: "failed", error: `Still running an hour after it started: its workflow engine lost it, so sync run #${id} ended it to take its turn.` });
+    }
+    await tx
+      .update(syncRuns)
+      .set({
+        status: "running",
+        startedAt: sql`coalesce(${syncRuns.startedAt}, now())`,
+        ...(fields.inngestRunId ? { inngestRunId: fields.inngestRunId } : {}),
+        progress: sql`jsonb_set(coalesce(${syncRuns.progress}, '{}'::jsonb), '{endpointsTotal}', to_jsonb(${fields.endpointsTotal}::int))`,
+      })
+      .where(eq(syncRuns.id, id));
+    return null;
+  });
 }
 
 /** Atomic progress counters: parallel fetch steps update the same run. */

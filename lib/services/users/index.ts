@@ -1,10 +1,10 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, lt, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
-import { USER_ROLES, users, type User, type UserRole } from "@/db/schema";
+import { USER_ROLES, revokedSessions, users, type User, type UserRole } from "@/db/schema";
 import { unchangedLastUpdated } from "@/db/schema/columns";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/lib/auth/password";
-import { addFieldError, type FieldErrors } from "@/lib/errors";
+import { addFieldError, AppError, type FieldErrors } from "@/lib/errors";
 import { checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
 import { cachedActor, invalidateAuthCache } from "../auth-cache";
 import type { Actor } from "../context";
@@ -109,12 +109,16 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
     }
     return errors;
   },
-  async toValues(_ctx, input) {
+  async toValues(_ctx, input, current) {
     const v: Record<string, unknown> = { lastUpdated: new Date() };
     if (input.username !== undefined) v.username = input.username;
     if (input.role !== undefined) v.role = input.role;
     if (input.is_active !== undefined) v.isActive = input.is_active;
-    if (typeof input.password === "string") v.passwordHash = await hashPassword(input.password);
+    if (typeof input.password === "string") {
+      v.passwordHash = await hashPassword(input.password);
+      // A new password ends every session signed in with the old one (issue 17).
+      if (current) v.credentialsVersion = sql`${users.credentialsVersion} + 1`;
+    }
     return v;
   },
   // Role changes, deactivation and deletion apply to sessions and tokens at once.
@@ -122,6 +126,13 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
     invalidateAuthCache();
   },
   async beforeDelete(ctx, rec) {
+    // Said plainly (issue 17: this used to fail on the change log's reference to the deleted
+    // user, as a misleading "referenced object does not exist").
+    if (ctx.actor.userId !== null && ctx.actor.userId === rec.id)
+      throw new AppError(
+        "forbidden",
+        `You cannot delete your own account (${rec.username}) while signed in with it or using its token: ask another admin to delete it, or deactivate it instead.`,
+      );
     invalidateAuthCache();
     await recordTokenDeletesOfUser(ctx, rec.id);
   },
@@ -129,7 +140,7 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
 });
 
 /** Checks a username and password; null on any failure (same timing either way). */
-export async function authenticateUser(db: Executor, username: string, password: string): Promise<UserRecord | null> {
+export async function authenticateUser(db: Executor, username: string, password: string): Promise<(UserRecord & { credentialsVersion: number }) | null> {
   const [row] = await db.select().from(users).where(eq(users.username, username)).limit(1);
   if (!row) {
     await verifyPassword(password, await dummyPasswordHash());
@@ -138,14 +149,49 @@ export async function authenticateUser(db: Executor, username: string, password:
   const ok = await verifyPassword(password, row.passwordHash);
   if (!ok || !row.isActive) return null;
   await db.update(users).set({ lastLogin: new Date(), ...unchangedLastUpdated(users.lastUpdated) }).where(eq(users.id, row.id));
-  return toRecord(row);
+  return { ...toRecord(row), credentialsVersion: row.credentialsVersion };
 }
 
-/** The acting person for a session, re-read (through the short auth cache) so role changes apply. */
-export async function actorForUserId(db: Executor, userId: number): Promise<Actor | null> {
-  return cachedActor(`user:${userId}`, async () => {
-    const [row] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
-    if (!row || !row.isActive) return { actor: null };
+/** What a session token claims: its user, its own id, and the credentials version it was signed in under. */
+export interface SessionClaims {
+  uid?: unknown;
+  sid?: unknown;
+  cv?: unknown;
+}
+
+/**
+ * The acting person for a session, re-read (through the short auth cache) so role changes apply.
+ * A session is valid only while its user is active, its credentials version is the user's current
+ * one (a password change ends it) and it has not been signed out (issue 17).
+ */
+export async function actorForSession(db: Executor, claims: SessionClaims): Promise<Actor | null> {
+  const { uid, sid, cv } = claims;
+  if (typeof uid !== "number" || !Number.isSafeInteger(uid) || typeof sid !== "string" || sid.length > 64 || typeof cv !== "number") return null;
+  return cachedActor(`session:${uid}:${sid}:${cv}`, async () => {
+    const [row] = await db
+      .select({
+        id: users.id,
+        username: users.username,
+        role: users.role,
+        isActive: users.isActive,
+        credentialsVersion: users.credentialsVersion,
+        revoked: sql<boolean>`exists (select 1 from ${revokedSessions} where ${revokedSessions.sid} = ${sid})`.mapWith(Boolean),
+      })
+      .from(users)
+      .where(eq(users.id, uid))
+      .limit(1);
+    if (!row || !row.isActive || row.credentialsVersion !== cv || row.revoked) return { actor: null };
     return { actor: { kind: "user", userId: row.id, username: row.username, role: row.role, writeEnabled: true } };
   });
+}
+
+/** Signing out: this session's cookie is refused from now on, even if a copy of it is replayed. */
+export async function revokeSession(db: Executor, sid: string, userId: number, expires: Date): Promise<void> {
+  const now = new Date();
+  await db.delete(revokedSessions).where(lt(revokedSessions.expires, now));
+  // Through a select, so a user deleted meanwhile simply has nothing left to revoke.
+  await db.execute(
+    sql`insert into ${revokedSessions} (sid, user_id, expires) select ${sid.slice(0, 64)}, ${users.id}, ${expires.toISOString()}::timestamptz from ${users} where ${users.id} = ${userId} on conflict do nothing`,
+  );
+  invalidateAuthCache();
 }

@@ -9,12 +9,12 @@ import type { ServiceContext } from "@/lib/services/context";
 import type { BaseRecord } from "@/lib/services/crud";
 import type { ListInput, Page } from "@/lib/services/list";
 import { listTokens } from "@/lib/services/tokens";
-import { csvCell } from "@/lib/ui/format";
+import { csvExportResponse, type CsvColumn, type CsvSource } from "@/lib/ui/csv-export";
 import { KINDS, type Kind } from "@/lib/ui/kinds";
 import { parseListState } from "@/lib/ui/search-params";
 
-// GET /export/<list>/?<list filters> – CSV of every object the filtered list shows (all pages).
-// No secrets: records never carry them.
+// GET /export/<list>/?<list filters> – CSV of every object the filtered list shows (all pages),
+// streamed and bounded (lib/ui/csv-export.ts). No secrets: records never carry them.
 
 interface ExportSource {
   list(ctx: ServiceContext, input: ListInput): Promise<Page<BaseRecord>>;
@@ -40,39 +40,32 @@ function flatten(v: unknown): unknown {
   return v;
 }
 
+/** The declared columns, else every record field but `display`. */
+function columnsOf(source: ExportSource): CsvSource["columns"] {
+  return (first) => {
+    if (source.csv) return source.csv as CsvColumn[];
+    const keys = first ? Object.keys(first).filter((k) => k !== "display") : ["id"];
+    return keys.map((k) => ({ header: k, value: (r: BaseRecord) => flatten((r as unknown as Record<string, unknown>)[k]) }));
+  };
+}
+
 export async function GET(req: Request, { params }: { params: Promise<{ kind: string }> }) {
   const { kind } = await params;
   const source = Object.prototype.hasOwnProperty.call(SOURCES, kind) ? SOURCES[kind] : undefined;
   if (!source) return new Response("Unknown list.", { status: 404 });
   const ctx = await sessionContext();
   if (!ctx) return new Response("Sign in first.", { status: 401 });
-  const state = parseListState(Object.fromEntries([...new URL(req.url).searchParams.keys()].map((k) => [k, new URL(req.url).searchParams.getAll(k)])));
-  const rows: BaseRecord[] = [];
+  const url = new URL(req.url);
+  let input: ListInput;
   try {
-    for (let offset = 0; ; offset += 1000) {
-      const page = await source.list(ctx, { ...state.input, limit: 1000, offset });
-      rows.push(...page.results);
-      if (rows.length >= page.count || page.results.length === 0) break;
-    }
+    input = parseListState(Object.fromEntries([...url.searchParams.keys()].map((k) => [k, url.searchParams.getAll(k)]))).input;
   } catch (err) {
-    if (isAppError(err)) return new Response(err.message, { status: err.code === "validation" ? 400 : err.status });
+    if (isAppError(err)) return new Response(err.message, { status: 400 });
     throw err;
   }
-  const csv = source.csv as { header: string; value(r: BaseRecord): unknown }[] | undefined;
-  const header = csv ? csv.map((c) => c.header) : rows[0] ? Object.keys(rows[0]).filter((k) => k !== "display") : ["id"];
-  const lines = [header.map(csvCell).join(",")];
-  for (const r of rows) {
-    const values = csv ? csv.map((c) => c.value(r)) : header.map((k) => flatten((r as unknown as Record<string, unknown>)[k]));
-    lines.push(values.map(csvCell).join(","));
-  }
   const stamp = new Date().toISOString().slice(0, 10);
-  return new Response(lines.join("\r\n") + "\r\n", {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="netbox-pdm-${source.plural}-${stamp}.csv"`,
-      "Cache-Control": "no-store",
-    },
-  });
+  // Streamed a page at a time, row-capped, a few at once (lib/ui/csv-export.ts).
+  return csvExportResponse(ctx, { list: source.list, columns: columnsOf(source) }, input, `netbox-pdm-${source.plural}-${stamp}.csv`);
 }
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,8 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { runAction, type ActionResult } from "@/lib/actions";
+import { z } from "zod";
+import { actionArgs, runAction, zActionId, zActionValues, type ActionResult } from "@/lib/actions";
 import { actionContext } from "@/lib/auth/session";
 import { createToken, deleteToken } from "@/lib/services/tokens";
 
@@ -12,8 +13,10 @@ export interface CreatedToken {
 
 export async function createTokenAction(input: { description: string; write_enabled: boolean; expires: string | null; user?: number }): Promise<ActionResult<CreatedToken>> {
   return runAction(async () => {
+    // An object; createToken checks its fields with the API's own schema.
+    const { input: values } = actionArgs(z.object({ input: zActionValues }), { input });
     const ctx = await actionContext("tokens.manage_own");
-    const { token, key } = await createToken(ctx, input);
+    const { token, key } = await createToken(ctx, values);
     revalidatePath("/users/tokens/");
     return { id: token.id, key };
   });
@@ -21,6 +24,7 @@ export async function createTokenAction(input: { description: string; write_enab
 
 export async function deleteTokenAction(id: number): Promise<ActionResult> {
   return runAction(async () => {
+    ({ id } = actionArgs(z.object({ id: zActionId }), { id }));
     const ctx = await actionContext("tokens.manage_own");
     await deleteToken(ctx, id);
     revalidatePath("/users/tokens/");
