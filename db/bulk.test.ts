@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { describeEachDb, uniq } from "@/tests/db";
-import { bulkInsert, idIn, rowsOf } from "./bulk";
+import { bulkInsert, idIn } from "./bulk";
+import { rowsOf } from "./client";
 import { pdmEndpoints, pdmRemotes } from "./schema";
 
 describeEachDb("bulk statements", (get) => {

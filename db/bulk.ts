@@ -1,17 +1,11 @@
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { isoString } from "@/lib/util/iso-date";
-import type { Executor } from "./client";
+import { rowsOf, type Executor } from "./client";
 
 // Multi-thousand-row inserts for the sync. One jsonb parameter per chunk, expanded server-side by
 // jsonb_to_recordset: ~4x faster than drizzle's multi-row VALUES (fewer parameters to bind and
 // build in JS), on PostgreSQL and PGlite alike.
-
-/** Rows from `db.execute`: postgres-js returns an array, PGlite `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
-}
 
 const mappers = new WeakMap<PgTable, (raw: Record<string, unknown>) => Record<string, unknown>>();
 

@@ -1,7 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { rowsOf } from "./bulk";
-import type { Executor } from "./client";
+import { rowsOf, type Executor } from "./client";
 
 // Hot read queries as named prepared statements on PostgreSQL.
 //

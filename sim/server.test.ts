@@ -3,7 +3,9 @@ import tls from "node:tls";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimRemote } from "./data";
-import { REMOTE_AUTH_ERROR, REMOTE_TIMEOUT_ERROR, REMOTE_TLS_ERROR, startPdmSimulator, type certificateInfo, type RunningSimulator, type SimToken } from "./server";
+import { REMOTE_AUTH_ERROR, REMOTE_TIMEOUT_ERROR, REMOTE_TLS_ERROR } from "./pdm-routes";
+import { startPdmSimulator, type RunningSimulator, type SimToken } from "./server";
+import type { certificateInfo } from "./tls";
 
 // The simulator's own wire behaviour (pdm-api.md §7): what our client tests lean on.
 
@@ -548,6 +550,20 @@ describe("remote states (pdm-api.md §7.4, §7.5)", () => {
     expect(data<Record<string, unknown>[]>(await fetchAt(`/api2/json/pve/remotes/${r.id}/nodes`))[2]).toEqual({ node: r.nodes[2]!.name, status: "offline" });
     expect(await control(states, "POST", `remotes/${r.id}/nodes/${r.nodes[2]!.name}/online`)).toEqual({ status: 200, body: { ok: true } });
     expect(await control(states, "POST", `remotes/${r.id}/nodes/nope/offline`)).toEqual({ status: 200, body: { ok: false } });
+  });
+
+  it("the control routes check their bodies: a 400 says what is wrong, an unknown route is a 404", async () => {
+    const r = pve()[5]!;
+    expect(await control(states, "POST", "faults", { kind: "meltdown" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^kind: /) as unknown } });
+    expect((await control(states, "POST", "faults", { kind: "latency", path: "(" })).status).toBe(400);
+    expect((await control(states, "POST", `remotes/${r.id}/version`, {})).status).toBe(400);
+    expect((await control(states, "POST", "remotes", { id: "half-a-remote" })).status).toBe(400);
+    expect((await control(states, "POST", "latency", null)).status).toBe(400);
+    expect(await control(states, "POST", `remotes/${r.id}/version`, { version: "9.9.9" })).toEqual({ status: 200, body: { ok: true } });
+    expect(states.control.remotes().find((x) => x.id === r.id)?.version).toBe("9.9.9");
+    expect(await control(states, "POST", "remotes", { generate: { remotes: 1, prefix: "ctl" } })).toMatchObject({ status: 201, body: [{ id: expect.stringMatching(/^ctl/) as unknown }] });
+    expect(await control(states, "GET", "nothing-here")).toEqual({ status: 404, body: { error: "unknown control route" } });
+    expect(await control(states, "GET", `remotes/${r.id}/online`)).toEqual({ status: 404, body: { error: "unknown control route" } });
   });
 });
 

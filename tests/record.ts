@@ -1,7 +1,7 @@
 import { asc, getTableColumns } from "drizzle-orm";
 import { expect } from "vitest";
 import { objectChanges, pdmRemotes } from "@/db/schema";
-import { commitInventoryToMain, objectHistory } from "@/lib/services/branches";
+import { commitInventoryToMain, objectHistory } from "@/lib/services/branches/main-line";
 import { inventoryObjects, inventoryStore, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
 import { VOLATILE_FIELDS } from "@/lib/services/changelog/record";
 import type { BaseRecord, CrudService } from "@/lib/services/crud";

@@ -5,7 +5,7 @@
 // machine's.
 import https from "node:https";
 import { waitUntil } from "@/sim/clock";
-import { makeCertificate } from "@/sim/server";
+import { makeCertificate } from "@/sim/tls";
 
 async function main() {
   const latencyMs = Number(process.argv[2] ?? "5");

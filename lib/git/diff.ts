@@ -1,4 +1,5 @@
-import type { GitStore, JsonObject } from "./store";
+import { sortKeys, type JsonObject } from "./objects";
+import type { GitStore, SnapshotPreview } from "./store";
 
 // The three-way, field-level diff of a branch against its base and the current main (SPEC §5,
 // netbox-branching's ChangeDiff): what the branch changes, what main changed meanwhile, and where
@@ -42,12 +43,14 @@ interface Side {
   changedPaths: Set<string>;
 }
 
+/** `main` is a ref, or a tree in memory (previewSnapshot: main as it would be, nothing written). */
 export async function diff3(
   store: GitStore,
-  refs: { base: string; branch: string; main: string },
+  refs: { base: string; branch: string; main: string | SnapshotPreview },
   identity: Identity = defaultIdentity,
 ): Promise<ObjectDiff[]> {
-  const [baseFiles, branchFiles, mainFiles] = await Promise.all([store.listFiles(refs.base), store.listFiles(refs.branch), store.listFiles(refs.main)]);
+  const main = refs.main;
+  const [baseFiles, branchFiles, mainFiles] = await Promise.all([store.listFiles(refs.base), store.listFiles(refs.branch), typeof main === "string" ? store.listFiles(main) : main.files]);
   const changed = (side: Map<string, string>) => {
     const out = new Set<string>();
     for (const [p, oid] of side) if (baseFiles.get(p) !== oid) out.add(p);
@@ -72,7 +75,10 @@ export async function diff3(
     const m = mainFiles.get(p);
     if (m) wanted.add(m);
   }
-  const blobs = await store.readBlobs([...wanted]);
+  const inMemory = typeof main === "string" ? null : main.objects;
+  const blobs = await store.readBlobs([...wanted].filter((oid) => !inMemory?.has(oid)));
+  // Objects in memory are compared as their blobs would read back (fields compare as JSON text).
+  for (const oid of wanted) if (inMemory?.has(oid)) blobs.set(oid, sortKeys(inMemory.get(oid)) as JsonObject);
   const side = (files: Map<string, string>, changedPaths: Set<string>): Side => {
     const byIdentity = new Map<string, { path: string; obj: JsonObject }>();
     for (const p of changedPaths) {

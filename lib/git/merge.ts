@@ -1,5 +1,6 @@
 import { diff3, defaultIdentity, type Identity, type ObjectDiff } from "./diff";
-import type { Author, GitStore, JsonObject } from "./store";
+import type { JsonObject } from "./objects";
+import type { Author, GitStore } from "./store";
 
 // Merging a branch into main, field by field (SPEC §5), in two phases for crash safety:
 // prepareMerge writes the merged tree and a two-parent commit WITHOUT moving main and returns the

@@ -1,8 +1,11 @@
 import crypto from "node:crypto";
+import { isSecretField } from "@/lib/crypto/secret-fields";
 
 // Git's object formats, computed natively (node:crypto SHA-1, node:zlib deflate): hashing and
 // compressing thousands of small blobs in JS (as isomorphic-git does with pako) would make the
 // first snapshot of a large inventory several times slower than native git.
+
+export type JsonObject = Record<string, unknown>;
 
 export function sha1Hex(...parts: Buffer[]): string {
   const h = crypto.createHash("sha1");
@@ -60,7 +63,8 @@ export function serializeObject(obj: unknown): string {
   return `${JSON.stringify(sortKeys(obj), null, 2)}\n`;
 }
 
-function sortKeys(v: unknown): unknown {
+/** A value with its keys recursively sorted: an object as its blob reads back. */
+export function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === "object" && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};
@@ -70,21 +74,13 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-const SECRET_KEY_RE = /^(token_secret|proxbox_api_key|password|key_hash)/;
-
-/** Keys found not to be secret-named: an inventory has a few dozen, each in thousands of objects. */
-const safeKeys = new Set<string>();
-
 /** A last line of defence: no secret-named key ever reaches the repository (SPEC §5). */
 export function assertNoSecrets(obj: unknown, path: string): void {
   const walk = (v: unknown) => {
     if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === "object")
       for (const [k, x] of Object.entries(v)) {
-        if (!safeKeys.has(k)) {
-          if (SECRET_KEY_RE.test(k)) throw new Error(`refusing to write ${path}: it holds a secret field (${k})`);
-          if (safeKeys.size < 10_000) safeKeys.add(k);
-        }
+        if (isSecretField(k)) throw new Error(`refusing to write ${path}: it holds a secret field (${k})`);
         walk(x);
       }
   };

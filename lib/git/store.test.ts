@@ -83,6 +83,29 @@ describe("snapshots", () => {
   });
 });
 
+describe("previewSnapshot", () => {
+  it("is the tree writeSnapshot would make, in memory: nothing is written, and diff3 reads it as it would the ref", async () => {
+    const s = await store();
+    const nodes = [{ host: "h", port: 8006 }];
+    const base = await seed(s, { [p("a")]: remote(1, "a", { nodes }), [p("b")]: remote(2, "b"), [p("c")]: remote(3, "c") });
+    await s.createBranch("run", "main");
+    await s.writeSnapshot({ ref: "run", put: new Map([[p("a"), remote(1, "a", { nodes, version: "9.1" })]]), message: "run" });
+    // Keys in another order than the blob's (a database row's jsonb): the same value.
+    const changes = { ref: "main", put: new Map([[p("a"), remote(1, "a", { nodes: [{ port: 8006, host: "h" }], version: "edited" })], [p("d"), remote(4, "d")]]), remove: [p("c")] };
+    const objectsBefore = execFileSync("git", ["--git-dir", s.dir, "count-objects", "-v"]).toString();
+    const preview = await s.previewSnapshot(changes);
+    expect(await s.resolve("main")).toBe(base.oid);
+    expect(execFileSync("git", ["--git-dir", s.dir, "count-objects", "-v"]).toString()).toBe(objectsBefore);
+    const inMemory = await diff3(s, { base: base.oid, branch: "run", main: preview });
+    const full = await s.previewSnapshot({ ref: "main", objects: await s.readSnapshot("main") });
+    expect(full.files).toEqual(await s.listFiles("main"));
+    const written = await s.writeSnapshot({ ...changes, message: "edits" });
+    expect(preview.files).toEqual(await s.listFiles(written.oid));
+    expect(inMemory).toEqual(await diff3(s, { base: base.oid, branch: "run", main: "main" }));
+    expect(inMemory.map((d) => [d.path, d.mainChangedFields, d.conflicts])).toEqual([[p("a"), ["version"], ["version"]]]);
+  });
+});
+
 describe("prestaged blobs", () => {
   it("are written ahead, not again by the snapshot, which equals one made without them", async () => {
     const objects: Record<string, JsonObject> = {};

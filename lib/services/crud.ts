@@ -19,14 +19,6 @@ import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, ty
 // CrudDefinition and gets list / get / create / update / delete with validation as field errors,
 // permission checks, and exactly one change-log entry per write in the same transaction.
 
-/** A brief reference to another object, as records nest them (NetBox's nested brief serializer). */
-export interface Ref {
-  id: number;
-  name: string;
-  display: string;
-  slug?: string;
-}
-
 export interface BaseRecord {
   id: number;
   display: string;

@@ -2,7 +2,14 @@ import { inArray } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Executor } from "@/db/client";
 import { type pbsServers, type pdmEndpoints, type proxmoxEndpoints, sites, tenants } from "@/db/schema";
-import type { Ref } from "./crud";
+
+/** A brief reference to another object, as records nest them (NetBox's nested brief serializer). */
+export interface Ref {
+  id: number;
+  name: string;
+  display: string;
+  slug?: string;
+}
 
 type NamedTable = typeof sites | typeof tenants | typeof proxmoxEndpoints | typeof pbsServers | typeof pdmEndpoints;
 

@@ -8,8 +8,9 @@ import { pumpedPdmClient, releasePumpLimiter } from "@/lib/pdm/pump";
 import { getPdmEndpointConnection, pdmClientOptions } from "@/lib/services/pdm-endpoints";
 import { bumpProgress } from "@/lib/services/sync-runs";
 import type { FetchedRemote } from "./reconcile";
+import { endedMessage, endedOf, runContext } from "./run";
+import { stageFetch } from "./staging";
 import { markInvalidRemotes } from "./validate";
-import { endedMessage, endedOf, runContext, stageFetch } from "./workflow";
 
 // SPEC §4 steps 1-3 for one endpoint: /version, /remotes/remote, then every remote's version,
 // within the run's shared request limit. The result is staged in the database; the step returns

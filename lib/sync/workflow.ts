@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { selectAll } from "@/db/bulk";
 import type { Db, Executor } from "@/db/client";
 import {
@@ -17,7 +17,6 @@ import {
 } from "@/db/schema";
 import { log } from "@/lib/log";
 import { runRecordedChanges } from "@/lib/services/changelog/queries";
-import { createContext, type Actor, type ServiceContext } from "@/lib/services/context";
 import { readSettingsForSystem } from "@/lib/services/settings";
 import {
   bumpProgress,
@@ -28,12 +27,15 @@ import {
   recordEndpointResult,
 } from "@/lib/services/sync-runs";
 import type { JsonObject } from "@/lib/git";
-import { commitInventoryToMain, commitToBranch, createRunBranch, endpointAtBase, mergeBranch, recoverMerges, type MergeOutcome } from "@/lib/services/branches";
+import { commitToBranch, createRunBranch, endpointAtBase, mergeBranch, type MergeOutcome } from "@/lib/services/branches";
+import { commitInventoryToMain, recoverMerges } from "@/lib/services/branches/main-line";
 import { LINK_FIELDS, prestageEndpointRemotes, remoteDir, remoteObject, remotePath, SYNC_OWNED_REMOTE_FIELDS, withGitLock } from "@/lib/services/branches/snapshot";
 import { applyEndpointOutcome, applyRemotePlan, applyVolatile } from "./apply";
 import { releaseRunLimiter } from "./fetch";
 import { LinkIndex } from "./linking";
-import { reconcileRemotes, type FetchedRemote } from "./reconcile";
+import { reconcileRemotes } from "./reconcile";
+import { endedMessage, endedOf, runContext } from "./run";
+import { readStagedFetch, unreachableIn } from "./staging";
 import { skippedRemotesNote } from "./validate";
 
 // The bodies of the sync workflow's steps (SPEC §4). Each is idempotent: a retried or resumed
@@ -51,19 +53,6 @@ export interface StartResult {
   onConflict: "abort" | "overwrite";
   /** Another run is under way: this one stays queued and asks again later (markRunStarted). */
   waitingFor: number | null;
-}
-
-export function syncActor(runId: number): Actor {
-  return { kind: "sync", userId: null, username: `sync run #${runId}`, role: "admin", writeEnabled: true };
-}
-
-/** One request id per run ties all of its change-log entries together (SPEC §7). */
-export function runRequestId(runId: number): string {
-  return `00000000-0000-4000-8000-${runId.toString(16).padStart(12, "0")}`;
-}
-
-export function runContext(db: Executor, runId: number): ServiceContext {
-  return createContext(db, syncActor(runId), { requestId: runRequestId(runId), syncRunId: runId });
 }
 
 export async function startRun(db: Db, runId: number, engineRunId: string | null): Promise<StartResult> {
@@ -213,34 +202,6 @@ export async function mergeRunBranch(db: Db, runId: number, branch: string, poli
   return result;
 }
 
-/** What a fetch step staged for one endpoint. */
-export interface StagedFetch {
-  ok: boolean;
-  error: string | null;
-  pdmVersion: string | null;
-  remotes: FetchedRemote[];
-}
-
-export async function stageFetch(db: Executor, runId: number, endpointId: number, staged: StagedFetch): Promise<void> {
-  const values = { ok: staged.ok, error: staged.error, pdmVersion: staged.pdmVersion, remotes: staged.remotes, fetchedAt: new Date() };
-  await db
-    .insert(syncRunFetches)
-    .values({ syncRunId: runId, pdmEndpointId: endpointId, ...values })
-    .onConflictDoUpdate({ target: [syncRunFetches.syncRunId, syncRunFetches.pdmEndpointId], set: values });
-}
-
-export async function readStagedFetch(db: Executor, runId: number, endpointId: number): Promise<StagedFetch | null> {
-  const [row] = await db
-    .select()
-    .from(syncRunFetches)
-    .where(and(eq(syncRunFetches.syncRunId, runId), eq(syncRunFetches.pdmEndpointId, endpointId)));
-  if (!row) return null;
-  return { ok: row.ok, error: row.error, pdmVersion: row.pdmVersion, remotes: (row.remotes as FetchedRemote[] | null) ?? [] };
-}
-
-/** Remotes PDM listed but could not reach: kept with their last version, marked unreachable. */
-const unreachableIn = (staged: StagedFetch) => staged.remotes.filter((r) => r.error !== null).length;
-
 /** Everything linking needs for one endpoint (SPEC §3). */
 export async function linkContextFor(db: Executor, endpointId: number) {
   const [pve, pbs, declaredPve, declaredPbs] = await Promise.all([
@@ -295,14 +256,6 @@ export async function reconcileEndpoint(db: Db, runId: number, endpoint: { id: n
     await prestageEndpointRemotes(db, endpoint.id).catch((err: unknown) => log.debug(`sync run #${runId}: prestaging endpoint ${endpoint.id} failed: ${err instanceof Error ? err.message : String(err)}`));
   return result.res;
 }
-
-/** `status` if it is a terminal one (the run has ended), else null. */
-export function endedOf(status: SyncRunStatus | undefined): SyncRunStatus | null {
-  return status && TERMINAL_SYNC_RUN_STATUSES.includes(status) ? status : null;
-}
-
-/** What a step that arrives after its run has ended says instead of acting. */
-export const endedMessage = (runId: number, status: SyncRunStatus) => `sync run #${runId} has already ended (${status})`;
 
 async function endedStatus(db: Executor, runId: number): Promise<SyncRunStatus | null> {
   const [run] = await db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, runId));

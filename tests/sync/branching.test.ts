@@ -5,7 +5,8 @@ import { afterEach, beforeAll, expect, it } from "vitest";
 import { provideDatabase } from "@/db";
 import { branches, pdmRemotes } from "@/db/schema";
 import { getEnv } from "@/env";
-import { branchDiff, commitInventoryToMain, getBranch, listBranches, mergeBranch, mergeOpenBranch, discardBranch, objectHistory, recoverMerges, setMergeFaultForTests } from "@/lib/services/branches";
+import { branchDiff, getBranch, listBranches, mergeBranch, mergeOpenBranch, discardBranch, setMergeFaultForTests } from "@/lib/services/branches";
+import { commitInventoryToMain, objectHistory, recoverMerges } from "@/lib/services/branches/main-line";
 import { inventoryObjects, inventoryStore, remotePath, withGitLock } from "@/lib/services/branches/snapshot";
 import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
 import { pdmRemoteService } from "@/lib/services/pdm-remotes";
@@ -221,6 +222,13 @@ describeEachDb("branching", (get) => {
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ kind: "pdm-remote", action: "update", name: target.id, conflicts: ["version"] });
     expect(entries[0]!.fields).toEqual([{ field: "version", base: before.version, branch: "9.9.2", main: "edited-by-hand", branch_changed: true, main_changed: true, conflict: true }]);
+    // Reading a diff writes nothing: main's side is the database as it is now, computed in memory.
+    const store = await inventoryStore();
+    const tip = await store.resolve("main");
+    await pdmRemoteService.update(ctxFor(db), before.id, { version: "edited-again" }, { partial: true });
+    const again = await branchDiff(ctxFor(db), run.branch!);
+    expect(again.entries[0]!.fields).toEqual([{ field: "version", base: before.version, branch: "9.9.2", main: "edited-again", branch_changed: true, main_changed: true, conflict: true }]);
+    expect(await store.resolve("main")).toBe(tip);
     await expect(mergeOpenBranch(ctxFor(db), run.branch!, {})).rejects.toMatchObject({ code: "conflict", details: { conflicts: [expect.objectContaining({ fields: ["version"] })] } });
     const merged = await mergeOpenBranch(ctxFor(db), run.branch!, { acknowledge_conflicts: true });
     expect(merged.status).toBe("merged");

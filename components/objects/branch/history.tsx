@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import type { ServiceContext } from "@/lib/services/context";
-import { objectHistory } from "@/lib/services/branches";
+import { objectHistory } from "@/lib/services/branches/main-line";
 import { formatDateTime } from "@/lib/ui/format";
 import { resolveRefNames } from "./refs";
 import { branchHref, ShortOid } from "./status";

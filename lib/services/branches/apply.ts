@@ -1,5 +1,6 @@
 import { eq, getTableColumns, sql } from "drizzle-orm";
-import { bulkInsert, idIn, rowMapper, rowsOf } from "@/db/bulk";
+import { bulkInsert, idIn, rowMapper } from "@/db/bulk";
+import { rowsOf } from "@/db/client";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type NewPdmRemote, type PdmRemote } from "@/db/schema";
 import type { JsonObject, PlanEntry } from "@/lib/git";
 import { recordChanges, type ChangeInput } from "../changelog/record";

@@ -1,23 +1,23 @@
-import { and, count, desc, eq, gte, inArray, isNull } from "drizzle-orm";
+import { and, count, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "@/db/client";
-import { BRANCH_STATUSES, branches, objectChanges, syncRuns, TERMINAL_SYNC_RUN_STATUSES, type Branch, type BranchConflictSummary } from "@/db/schema";
+import { BRANCH_STATUSES, branches, syncRuns, TERMINAL_SYNC_RUN_STATUSES, type Branch, type BranchConflictSummary } from "@/db/schema";
 import { authorize } from "@/lib/auth/permissions";
 import { AppError, NotFoundError } from "@/lib/errors";
-import { commitMerge, diff3, prepareMerge, type Author, type ConflictPolicy, type JsonObject, type ObjectDiff, type PreparedMerge } from "@/lib/git";
-import { log } from "@/lib/log";
+import { commitMerge, diff3, prepareMerge, type ConflictPolicy, type JsonObject, type ObjectDiff, type PreparedMerge } from "@/lib/git";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../crud";
 import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "../list";
 import { applyMergePlan } from "./apply";
-import { describeChanges, ENDPOINTS_DIR, inventoryChanges, inventoryIndex, inventoryStore, remoteDir, setInventoryIndex, withGitLock } from "./snapshot";
+import { authorOf, commitInventoryToMain, inventoryAsMain } from "./main-line";
+import { describeChanges, ENDPOINTS_DIR, inventoryStore, remoteDir, withGitLock } from "./snapshot";
 
 // SPEC §5: every sync run's changes as a Git branch — merged at once when nothing conflicts, or
-// left open for review. Main is the inventory's history; database edits made between Git
-// operations are committed to main first, so a branch is always compared with the inventory as it
-// is. A merge is written as a commit object first, then applied to the database together with the
-// record of that commit, then main is advanced: a crash in between leaves the branch open or the
-// merge complete, never half of it (recoverMerges rolls main forward).
+// left open for review. A branch is always compared with the inventory as it is: a merge commits
+// the database edits made since main's last commit first (main-line.ts), a review compares with
+// them in memory. A merge is written as a commit object first, then applied to the database
+// together with the record of that commit, then main is advanced: a crash in between leaves the
+// branch open or the merge complete, never half of it (recoverMerges rolls main forward).
 
 const conflictSummarySchema = z.object({
   path: z.string(),
@@ -119,76 +119,6 @@ export type MergeFault = "after-commit-object" | "after-database" | null;
 let mergeFault: MergeFault = null;
 export function setMergeFaultForTests(f: MergeFault): void {
   mergeFault = f;
-}
-
-function authorOf(ctx: ServiceContext): Author {
-  return { name: ctx.actor.kind === "sync" ? `netbox-pdm ${ctx.actor.username}` : ctx.actor.username, email: "netbox-pdm@localhost" };
-}
-
-/** Rolls forward merges the database recorded but main does not contain (a crash in between). */
-export async function recoverMerges(db: Executor): Promise<number> {
-  const store = await inventoryStore();
-  // Newest first: a merge already on main means every earlier one is too (main only moves
-  // forward), so the walk stops there instead of checking the whole history on every call.
-  const merged = await db.select().from(branches).where(eq(branches.status, "merged")).orderBy(desc(branches.mergedAt), desc(branches.id));
-  const pending: Branch[] = [];
-  for (const b of merged) {
-    if (!b.mergeOid) continue;
-    if (await store.isAncestor(b.mergeOid, "main")) break;
-    pending.unshift(b);
-  }
-  let fixed = 0;
-  for (const b of pending) {
-    const mergeOid = b.mergeOid!;
-    const main = await store.resolve("main");
-    const [first] = (await store.log(mergeOid, 1))[0]?.parents ?? [];
-    if (first !== main) {
-      log.error(`branch ${b.name}: its merge commit ${mergeOid} does not follow main; main left as it is`);
-      continue;
-    }
-    await store.advanceRef("main", mergeOid, main);
-    fixed++;
-    log.warn(`branch ${b.name}: completed an interrupted merge (main advanced to ${mergeOid.slice(0, 10)})`);
-  }
-  return fixed;
-}
-
-/**
- * Commits the database's inventory to main when they differ (edits made between runs), with a
- * message that says what changed. Callers hold the Git lock.
- */
-export async function commitInventoryToMain(ctx: ServiceContext, why: string): Promise<{ oid: string; changed: boolean; summary: string }> {
-  await recoverMerges(ctx.db);
-  const store = await inventoryStore();
-  // The commit is authored by whoever made the edits (from the change log since main's tip), not
-  // by whoever happens to bring main up to date.
-  const tip = (await store.log("main", 1))[0];
-  const tipOid = tip?.oid ?? null;
-  const changes = await inventoryChanges(ctx.db, inventoryIndex(), tipOid);
-  if ("put" in changes && !changes.put.size && !changes.putBlobs.size && !changes.remove.length && tipOid) {
-    setInventoryIndex({ tip: tipOid, digests: changes.digests, paths: changes.paths });
-    return { oid: tipOid, changed: false, summary: "no changes" };
-  }
-  const editors = tip ? await editorsSince(ctx.db, tip.time) : [];
-  const author: Author = editors.length === 1 ? { name: editors[0]!, email: "netbox-pdm@localhost" } : editors.length ? { name: "netbox-pdm", email: "netbox-pdm@localhost" } : authorOf(ctx);
-  const by = editors.length ? ` (by ${editors.slice(0, 5).join(", ")}${editors.length > 5 ? ", …" : ""})` : "";
-  const message = (c: { added: string[]; modified: string[]; removed: string[] }) => `${why}: ${describeChanges(c)}${by}`;
-  const r = await store.writeSnapshot(
-    "full" in changes ? { ref: "main", objects: changes.full, message, author } : { ref: "main", put: changes.put, putBlobs: changes.putBlobs, remove: changes.remove, message, author },
-  );
-  setInventoryIndex({ tip: r.oid, digests: changes.digests, paths: changes.paths });
-  return { oid: r.oid, changed: r.changed, summary: describeChanges(r) };
-}
-
-/** People and tokens' owners whose edits (not sync runs') the change log holds since `time`. */
-async function editorsSince(db: Executor, time: Date): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ name: objectChanges.userName })
-    .from(objectChanges)
-    .where(and(gte(objectChanges.time, new Date(time.getTime() - 1000)), isNull(objectChanges.syncRunId)))
-    .orderBy(objectChanges.userName)
-    .limit(6);
-  return rows.map((r) => r.name);
 }
 
 /** Starts a run's branch from main (brought up to date first): SPEC §5 step 1. */
@@ -388,11 +318,10 @@ export async function branchDiff(ctx: ServiceContext, name: string): Promise<{ b
   const b = await loadBranch(ctx.db, name);
   const store = await inventoryStore();
   const head = (await store.resolve(name)) ?? b.headOid ?? b.baseOid;
-  if (b.status === "open") {
-    // Conflicts are computed against main as it is now: bring main up to date first.
-    await withGitLock(() => commitInventoryToMain(ctx, `Inventory edits before reviewing ${name}`));
-  }
-  const against = b.status === "merged" && b.mergeOid ? ((await store.log(b.mergeOid, 1))[0]?.parents[0] ?? "main") : "main";
+  // An open branch is compared with main as the database holds it now (edits since main's last
+  // commit included), computed in memory: a read writes no commit. A merged one with main as it
+  // was just before its merge.
+  const against = b.status === "open" ? await inventoryAsMain(ctx.db) : b.status === "merged" && b.mergeOid ? ((await store.log(b.mergeOid, 1))[0]?.parents[0] ?? "main") : "main";
   const diffs = await diff3(store, { base: b.baseOid, branch: head, main: against });
   return { branch: toRecord(b), entries: diffs.map(toDiffEntry) };
 }
@@ -437,13 +366,6 @@ async function assertRunFinished(db: Executor, b: Branch): Promise<void> {
   if (run && !TERMINAL_SYNC_RUN_STATUSES.includes(run.status)) {
     throw new AppError("conflict", `Sync run #${b.syncRunId} is still ${run.status}; its branch can be merged or discarded once the run has finished.`);
   }
-}
-
-/** An object's history from main, across renames: what changed, when, by which run (SPEC §5). */
-export async function objectHistory(ctx: ServiceContext, path: string, limit = 30) {
-  authorize(ctx.actor, "inventory.read");
-  const store = await inventoryStore();
-  return store.history(path, { limit });
 }
 
 /** Runs that left their branch open. */

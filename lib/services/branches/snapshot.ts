@@ -1,7 +1,7 @@
 import path from "node:path";
 import { eq, inArray, sql, type SQL } from "drizzle-orm";
-import type { Executor } from "@/db/client";
-import { idIn, rowMapper, rowsOf, selectAll } from "@/db/bulk";
+import { idIn, rowMapper, selectAll } from "@/db/bulk";
+import { rowsOf, type Executor } from "@/db/client";
 import { pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmEndpoints, pdmRemotes, type PdmEndpoint, type PdmRemote } from "@/db/schema";
 import { getEnv } from "@/env";
 import { openGitStore, pathSegment, type GitStore, type JsonObject, type SnapshotResult } from "@/lib/git";
@@ -17,49 +17,62 @@ export const endpointPath = (name: string) => `${ENDPOINTS_DIR}/${pathSegment(na
 export const remotePath = (endpointName: string, remoteName: string) => `${REMOTES_DIR}/${pathSegment(endpointName)}/${pathSegment(remoteName)}.json`;
 export const remoteDir = (endpointName: string) => `${REMOTES_DIR}/${pathSegment(endpointName)}/`;
 
+// Each file's fields, declared once as file field → column: the objects are built from these
+// lists and the digests (below) hash exactly these columns, so the two cannot drift apart.
+// Besides these, every file has `id`, and an endpoint's file its declared links.
+
+const ENDPOINT_FIELDS = [
+  ["name", "name"],
+  ["host", "host"],
+  ["port", "port"],
+  ["token_id", "tokenId"],
+  ["fingerprint", "fingerprint"],
+  ["verify_ssl", "verifySsl"],
+  ["allow_writes", "allowWrites"],
+  ["timeout_seconds", "timeoutSeconds"],
+  ["enabled", "enabled"],
+  ["version", "version"],
+  ["site", "siteId"],
+  ["tenant", "tenantId"],
+  ["description", "description"],
+] as const satisfies readonly (readonly [string, keyof PdmEndpoint])[];
+
+const REMOTE_FIELDS = [
+  ["pdm_endpoint", "pdmEndpointId"],
+  ["name", "name"],
+  ["remote_type", "remoteType"],
+  ["version", "version"],
+  ["nodes", "nodes"],
+  ["web_url", "webUrl"],
+  ["authid", "authid"],
+  ["linked_proxmox_endpoint", "linkedProxmoxEndpointId"],
+  ["linked_pbs_server", "linkedPbsServerId"],
+  ["link_source", "linkSource"],
+  ["description", "description"],
+] as const satisfies readonly (readonly [string, keyof PdmRemote])[];
+
+type RemoteField = (typeof REMOTE_FIELDS)[number][0];
+
+/** An endpoint's file: its fields, and the Proxmox endpoints and PBS servers declared for it (sorted ids). */
 export function endpointObject(e: PdmEndpoint, pve: number[], pbs: number[]): JsonObject {
-  return {
-    id: e.id,
-    name: e.name,
-    host: e.host,
-    port: e.port,
-    token_id: e.tokenId,
-    fingerprint: e.fingerprint,
-    verify_ssl: e.verifySsl,
-    allow_writes: e.allowWrites,
-    timeout_seconds: e.timeoutSeconds,
-    enabled: e.enabled,
-    version: e.version,
-    site: e.siteId,
-    tenant: e.tenantId,
-    proxmox_endpoints: [...pve].sort((a, b) => a - b),
-    pbs_servers: [...pbs].sort((a, b) => a - b),
-    description: e.description,
-  };
+  const o: JsonObject = { id: e.id };
+  for (const [field, column] of ENDPOINT_FIELDS) o[field] = e[column];
+  o.proxmox_endpoints = [...pve].sort((a, b) => a - b);
+  o.pbs_servers = [...pbs].sort((a, b) => a - b);
+  return o;
 }
 
-/** A remote's snapshot fields (`id` null for one a branch creates). */
-export function remoteObject(r: Pick<PdmRemote, "pdmEndpointId" | "name" | "remoteType" | "version" | "nodes" | "webUrl" | "authid" | "linkedProxmoxEndpointId" | "linkedPbsServerId" | "linkSource" | "description"> & { id: number | null }): JsonObject {
-  return {
-    id: r.id,
-    pdm_endpoint: r.pdmEndpointId,
-    name: r.name,
-    remote_type: r.remoteType,
-    version: r.version,
-    nodes: r.nodes,
-    web_url: r.webUrl,
-    authid: r.authid,
-    linked_proxmox_endpoint: r.linkedProxmoxEndpointId,
-    linked_pbs_server: r.linkedPbsServerId,
-    link_source: r.linkSource,
-    description: r.description,
-  };
+/** A remote's file (`id` null for one a branch creates). */
+export function remoteObject(r: Pick<PdmRemote, (typeof REMOTE_FIELDS)[number][1]> & { id: number | null }): JsonObject {
+  const o: JsonObject = { id: r.id };
+  for (const [field, column] of REMOTE_FIELDS) o[field] = r[column];
+  return o;
 }
 
 /** A remote's snapshot fields a sync run reports from PDM; the others are people's (SPEC §5). */
-export const SYNC_OWNED_REMOTE_FIELDS = ["name", "remote_type", "version", "nodes", "web_url", "authid"] as const;
+export const SYNC_OWNED_REMOTE_FIELDS = ["name", "remote_type", "version", "nodes", "web_url", "authid"] as const satisfies readonly RemoteField[];
 /** The link fields: a sync run's unless a person set the link (`manual`, SPEC §3). */
-export const LINK_FIELDS = ["linked_proxmox_endpoint", "linked_pbs_server", "link_source"] as const;
+export const LINK_FIELDS = ["linked_proxmox_endpoint", "linked_pbs_server", "link_source"] as const satisfies readonly RemoteField[];
 
 async function declared(db: Executor, endpointIds?: number[]) {
   const [pve, pbs] = await Promise.all([
@@ -100,10 +113,15 @@ export async function inventoryObjects(db: Executor, paths?: Map<string, string>
 // at that commit, only objects whose digest moved are read and written; otherwise (main moved by a
 // merge, another process or native git) the whole inventory is compared once more.
 
-/** A remote's digest: of exactly the fields remoteObject writes. */
-const remoteDigest = () => {
-  const r = pdmRemotes;
-  return sql<string>`md5(row(${r.pdmEndpointId}, ${r.name}, ${r.remoteType}, ${r.version}, ${r.nodes}, ${r.webUrl}, ${r.authid}, ${r.linkedProxmoxEndpointId}, ${r.linkedPbsServerId}, ${r.linkSource}, ${r.description})::text)`;
+/** A remote's digest: of exactly the columns remoteObject writes. */
+const remoteDigest = () => sql<string>`md5(row(${sql.join(REMOTE_FIELDS.map(([, column]) => pdmRemotes[column]), sql`, `)})::text)`;
+
+/** An endpoint's digest: of exactly the columns and declared links endpointObject writes. */
+const endpointDigest = () => {
+  const e = pdmEndpoints;
+  return sql<string>`md5(row(${sql.join(ENDPOINT_FIELDS.map(([, column]) => e[column]), sql`, `)},
+    (select array_agg(x.proxmox_endpoint_id order by x.proxmox_endpoint_id) from ${pdmEndpointProxmoxEndpoints} x where x.pdm_endpoint_id = ${e.id}),
+    (select array_agg(y.pbs_server_id order by y.pbs_server_id) from ${pdmEndpointPbsServers} y where y.pdm_endpoint_id = ${e.id}))::text)`;
 };
 
 /**
@@ -147,18 +165,7 @@ function rememberDigests(db: Executor, rows: { id: number; v: string; d: string 
 
 /** Digests of exactly the fields remoteObject / endpointObject write, per "r:<id>" / "e:<id>". */
 export async function inventoryDigests(db: Executor): Promise<Map<string, string>> {
-  const e = pdmEndpoints;
-  const [remotes, endpoints] = await Promise.all([
-    remoteDigests(db),
-    db
-      .select({
-        id: e.id,
-        d: sql<string>`md5(row(${e.name}, ${e.host}, ${e.port}, ${e.tokenId}, ${e.fingerprint}, ${e.verifySsl}, ${e.allowWrites}, ${e.timeoutSeconds}, ${e.enabled}, ${e.version}, ${e.siteId}, ${e.tenantId}, ${e.description},
-          (select array_agg(x.proxmox_endpoint_id order by x.proxmox_endpoint_id) from ${pdmEndpointProxmoxEndpoints} x where x.pdm_endpoint_id = ${e.id}),
-          (select array_agg(y.pbs_server_id order by y.pbs_server_id) from ${pdmEndpointPbsServers} y where y.pdm_endpoint_id = ${e.id}))::text)`,
-      })
-      .from(e),
-  ]);
+  const [remotes, endpoints] = await Promise.all([remoteDigests(db), db.select({ id: pdmEndpoints.id, d: endpointDigest() }).from(pdmEndpoints)]);
   const out = new Map<string, string>();
   for (const x of endpoints) out.set(`e:${x.id}`, x.d);
   for (const [id, x] of remotes) out.set(`r:${id}`, x.d);

@@ -1,25 +1,8 @@
 import { bulkInsert } from "@/db/bulk";
 import { objectChanges, type ChangeAction, type NewObjectChange } from "@/db/schema";
+import { isSecretField } from "@/lib/crypto/secret-fields";
 import type { ObjectType } from "@/lib/object-types";
 import type { ServiceContext } from "../context";
-
-/** Keys that never enter the change log, not even masked (SPEC §7). */
-const SECRET_KEYS = new Set([
-  "token_secret",
-  "token_secret_encrypted",
-  "tokenSecret",
-  "tokenSecretEncrypted",
-  "proxbox_api_key",
-  "proxbox_api_key_encrypted",
-  "proxboxApiKey",
-  "proxboxApiKeyEncrypted",
-  "password",
-  "password_hash",
-  "passwordHash",
-  "key",
-  "key_hash",
-  "keyHash",
-]);
 
 /**
  * Snapshot fields that move without a change-log entry, by design: a sync's `last_seen_at` is not a
@@ -27,10 +10,11 @@ const SECRET_KEYS = new Set([
  */
 export const VOLATILE_FIELDS: ReadonlySet<string> = new Set(["last_seen_at"]);
 
+/** Secret fields never enter the change log, not even masked (SPEC §7). */
 export function stripSecrets(data: Record<string, unknown> | null): Record<string, unknown> | null {
   if (data === null) return null;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data)) if (!SECRET_KEYS.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(data)) if (!isSecretField(k)) out[k] = v;
   return out;
 }
 

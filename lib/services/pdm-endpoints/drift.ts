@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { pbsServers, pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints, pdmRemotes, proxmoxEndpoints } from "@/db/schema";
 import { authorize } from "@/lib/auth/permissions";
 import type { ServiceContext } from "../context";
-import type { Ref } from "../crud";
+import type { Ref } from "../refs";
 
 // SPEC §3 drift: what PDM says an endpoint manages vs what the operator declared it manages.
 

@@ -24,12 +24,11 @@ import {
   iso,
   type BaseRecord,
   type CrudService,
-  type Ref,
 } from "../crud";
 import { recordChanges } from "../changelog/record";
 import type { ServiceContext } from "../context";
 import { pdmRemoteService } from "../pdm-remotes";
-import { loadRefs, refOrNull } from "../refs";
+import { loadRefs, refOrNull, type Ref } from "../refs";
 
 // PDM endpoints (SPEC §2.1): one PDM server, its API token (secret stored encrypted, never read
 // back), TLS settings, and the Proxmox endpoints / PBS servers the operator declares it manages.

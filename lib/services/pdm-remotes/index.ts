@@ -17,8 +17,8 @@ import {
 } from "@/db/schema";
 import { addFieldError, type FieldErrors } from "@/lib/errors";
 import { zDescription, zFingerprint, zHost, zHttpUrl, zRefId } from "@/lib/validation/fields";
-import { checkRefExists, checkUnique, createCrudService, iso, type BaseRecord, type CrudService, type Ref } from "../crud";
-import { loadRefs, refOrNull } from "../refs";
+import { checkRefExists, checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
+import { loadRefs, refOrNull, type Ref } from "../refs";
 
 // PDM remotes (SPEC §2.2): PVE clusters and PBS servers a PDM manages. Sync owns most fields;
 // people mostly set link overrides (SPEC §3): setting a link makes it `manual`, and

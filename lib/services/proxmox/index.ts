@@ -22,11 +22,10 @@ import {
   m2mReverseRef,
   type BaseRecord,
   type CrudService,
-  type Ref,
 } from "../crud";
 import { pdmEndpointService } from "../pdm-endpoints";
 import { pdmRemoteService } from "../pdm-remotes";
-import { loadRefs, refOrNull } from "../refs";
+import { loadRefs, refOrNull, type Ref } from "../refs";
 
 // Proxmox endpoints (netbox-proxbox) and PBS servers (netbox-pbs): the objects remotes link to
 // (SPEC §2.4). Same shape, except PBS servers carry verify_ssl.

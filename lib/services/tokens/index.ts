@@ -7,7 +7,8 @@ import { generateTokenKey, hashTokenKey, TOKEN_KEY_RE } from "@/lib/auth/token-k
 import { AppError, NotFoundError, ValidationError, type FieldErrors } from "@/lib/errors";
 import { isRowId, zRefId } from "@/lib/validation/fields";
 import { recordChanges } from "../changelog/record";
-import { iso, parseInput, type BaseRecord, type Ref } from "../crud";
+import { iso, parseInput, type BaseRecord } from "../crud";
+import type { Ref } from "../refs";
 import { cachedActor, invalidateAuthCache } from "../auth-cache";
 import { withTransaction, type Actor, type ServiceContext } from "../context";
 import { buildOrderBy, buildWhere, clampLimit, pageInIdOrder, type ListInput, type ListSpec, type Page } from "../list";

@@ -1,7 +1,8 @@
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { makeCertificate, startPdmSimulator, type RunningSimulator } from "@/sim/server";
+import { startPdmSimulator, type RunningSimulator } from "@/sim/server";
+import { makeCertificate } from "@/sim/tls";
 import { setupApi } from "@/tests/api";
 import { api, asJson } from "@/tests/api/client";
 import { describeEachDb, uniq } from "@/tests/db";
