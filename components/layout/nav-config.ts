@@ -1,13 +1,14 @@
 import type { Permission } from "@/lib/auth/permissions";
+import { NAV_MENUS, objectType, OBJECT_TYPES, type ObjectType } from "@/lib/object-types";
 
-// The navigation of SPEC §9. An entry appears only once its page exists (`ready`), and only to
-// roles that may use it.
+// The navigation of SPEC §9, derived from the object registry: each type with a `nav` entry is an
+// item of its menu and group (in registry order); types the UI can add get NetBox's "+" shortcut.
+// Items are shown only to roles that may read them.
 
 export interface NavItem {
   label: string;
   href: string;
-  ready: boolean;
-  permission?: Permission;
+  permission: Permission;
   /** A "+" shortcut next to the item (NetBox's Add buttons). */
   addHref?: string;
   addPermission?: Permission;
@@ -23,63 +24,19 @@ export interface NavMenu {
   groups: NavGroup[];
 }
 
-export const NAV: NavMenu[] = [
-  {
-    label: "PDM",
-    groups: [
+function itemsOf(menu: string, group: string): NavItem[] {
+  return (Object.keys(OBJECT_TYPES) as ObjectType[]).flatMap((type) => {
+    const t = objectType(type);
+    if (!t.nav || t.nav.menu !== menu || t.nav.group !== group) return [];
+    return [
       {
-        label: "Inventory",
-        items: [
-          { label: "PDM Endpoints", href: "/plugins/pdm/endpoints/", ready: true, addHref: "/plugins/pdm/endpoints/add/", addPermission: "inventory.write" },
-          { label: "PDM Remotes", href: "/plugins/pdm/remotes/", ready: true },
-        ],
+        label: t.nav.label,
+        href: t.uiPath,
+        permission: t.nav.permission ?? t.permissions.read,
+        ...(t.canAdd ? { addHref: `${t.uiPath}add/`, addPermission: t.permissions.write } : {}),
       },
-      {
-        label: "Sync",
-        items: [
-          { label: "Sync Runs", href: "/plugins/pdm/sync-runs/", ready: true },
-          { label: "Branches", href: "/plugins/pdm/branches/", ready: true },
-        ],
-      },
-      { label: "Settings", items: [{ label: "Plugin Settings", href: "/plugins/pdm/settings/", ready: true }] },
-    ],
-  },
-  {
-    label: "Organization",
-    groups: [
-      {
-        label: "Organization",
-        items: [
-          { label: "Sites", href: "/dcim/sites/", ready: true, addHref: "/dcim/sites/add/", addPermission: "inventory.write" },
-          { label: "Tenants", href: "/tenancy/tenants/", ready: true, addHref: "/tenancy/tenants/add/", addPermission: "inventory.write" },
-        ],
-      },
-    ],
-  },
-  {
-    label: "Proxmox",
-    groups: [
-      {
-        label: "Proxmox",
-        items: [
-          { label: "Proxmox Endpoints", href: "/plugins/proxbox/endpoints/", ready: true, addHref: "/plugins/proxbox/endpoints/add/", addPermission: "inventory.write" },
-          { label: "PBS Servers", href: "/plugins/pbs/servers/", ready: true, addHref: "/plugins/pbs/servers/add/", addPermission: "inventory.write" },
-        ],
-      },
-    ],
-  },
-  {
-    label: "Admin",
-    groups: [
-      {
-        label: "Access",
-        items: [
-          { label: "Users", href: "/users/users/", ready: true, permission: "users.manage" },
-          { label: "API Tokens", href: "/users/tokens/", ready: true },
-        ],
-      },
-      { label: "Logging", items: [{ label: "Change Log", href: "/core/changelog/", ready: true }] },
-    ],
-  },
-];
+    ];
+  });
+}
 
+export const NAV: NavMenu[] = NAV_MENUS.map((m) => ({ label: m.menu, groups: m.groups.map((g) => ({ label: g, items: itemsOf(m.menu, g) })) }));

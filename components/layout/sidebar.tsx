@@ -7,7 +7,7 @@ function visibleMenus(actor: Actor) {
   return NAV.map((menu) => ({
     ...menu,
     groups: menu.groups
-      .map((g) => ({ ...g, items: g.items.filter((i) => i.ready && (!i.permission || can(actor, i.permission))) }))
+      .map((g) => ({ ...g, items: g.items.filter((i) => can(actor, i.permission)) }))
       .filter((g) => g.items.length > 0),
   })).filter((m) => m.groups.length > 0);
 }

@@ -8,6 +8,8 @@ export interface KindConfig<R extends { id: number; display: string }> {
   columns: Column<R>[];
   filters?(ctx: ServiceContext): Promise<ListFilter[]>;
   empty: ReactNode;
+  /** An edit page of its own, instead of the generic form (remotes: the link override only). */
+  edit?(ctx: ServiceContext, rec: R): Promise<ReactNode>;
   /** Form fields (options loaded for the actor). */
   fields?(ctx: ServiceContext, rec: R | null): Promise<FieldSpec[]>;
   initial?(rec: R | null): FormValues;

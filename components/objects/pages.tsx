@@ -2,14 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
-import { SERVICES } from "@/app/(app)/object-services";
 import { ListView } from "@/components/data-table/list-view";
 import { PageHeader } from "@/components/layout/page-header";
 import { can } from "@/lib/auth/permissions";
 import { pageContext } from "@/lib/auth/session";
 import { isAppError } from "@/lib/errors";
 import { listObjectChanges } from "@/lib/services/changelog/queries";
+import { serviceOf } from "@/lib/services/registry";
 import type { BaseRecord } from "@/lib/services/crud";
+import { KIND_TYPES } from "@/lib/object-types";
 import { capitalize, kindInfo, type Kind } from "@/lib/ui/kinds";
 import { parseListState, type RawSearchParams } from "@/lib/ui/search-params";
 import { ChangelogTable } from "./changelog";
@@ -64,7 +65,7 @@ export function addMetadata(kind: Kind): Metadata {
 /** The record behind a page, loaded once per request for both generateMetadata and the page. */
 const loadRecord = cache(async (kind: Kind, rawId: string) => {
   const ctx = await pageContext();
-  const rec = /^\d{1,10}$/.test(rawId) && can(ctx.actor, readPermission(kind)) ? await SERVICES[kind].get(ctx, Number(rawId)) : null;
+  const rec = /^\d{1,10}$/.test(rawId) && can(ctx.actor, readPermission(kind)) ? await serviceOf(kind).get(ctx, Number(rawId)) : null;
   return { ctx, rec };
 });
 
@@ -75,7 +76,7 @@ async function loadOr404(kind: Kind, rawId: string) {
 }
 
 function readPermission(kind: Kind) {
-  return SERVICES[kind].definition.permissions?.read ?? "inventory.read";
+  return kindInfo(kind).read;
 }
 
 export async function ListPage({ kind, searchParams }: { kind: Kind; searchParams: Promise<RawSearchParams> }) {
@@ -86,7 +87,7 @@ export async function ListPage({ kind, searchParams }: { kind: Kind; searchParam
   if (!can(ctx.actor, readPermission(kind))) return <Forbidden what={`see ${info.plural}`} back="/" />;
   let page;
   try {
-    page = await SERVICES[kind].list(ctx, state.input);
+    page = await serviceOf(kind).list(ctx, state.input);
   } catch (err) {
     // A filter value the list cannot use (e.g. site_id=abc) shows an empty, explained list.
     if (!isAppError(err) || err.code !== "validation") throw err;
@@ -160,7 +161,7 @@ export async function EditPage({ kind, params }: { kind: Kind } & IdParams) {
   const { ctx, rec } = await loadOr404(kind, (await params).id);
   const info = kindInfo(kind);
   const config = CONFIGS[kind];
-  if (!config.fields || !config.initial) notFound();
+  if (!config.edit && (!config.fields || !config.initial)) notFound();
   if (!can(ctx.actor, info.write)) return <Forbidden what={`edit ${info.plural}`} back={`${info.path}${rec.id}/`} />;
   return (
     <>
@@ -168,7 +169,59 @@ export async function EditPage({ kind, params }: { kind: Kind } & IdParams) {
         title={`Edit ${rec.display}`}
         crumbs={[{ label: capitalize(info.plural), href: info.path }, { label: rec.display, href: `${info.path}${rec.id}/` }, { label: "Edit" }]}
       />
-      <ObjectForm kind={kind} id={rec.id} fields={await config.fields(ctx, rec)} initial={config.initial(rec)} cancelHref={`${info.path}${rec.id}/`} />
+      {config.edit ? (
+        await config.edit(ctx, rec)
+      ) : (
+        <ObjectForm kind={kind} id={rec.id} fields={await config.fields!(ctx, rec)} initial={config.initial!(rec)} cancelHref={`${info.path}${rec.id}/`} />
+      )}
     </>
   );
+}
+
+// ---- The generic pages' routes, derived from the registry (app/(app)/[...path]/page.tsx).
+
+type View = { kind: Kind; view: "list" | "add" | "detail" | "edit" | "changelog"; id: string | null };
+
+/** Which kind and view a UI path is: `<uiPath>`, `add/`, `<id>/`, `<id>/edit/`, `<id>/changelog/`. */
+export function objectView(segments: string[]): View | null {
+  const path = `/${segments.join("/")}/`;
+  for (const kind of Object.keys(KIND_TYPES) as Kind[]) {
+    const base = kindInfo(kind).path;
+    if (!path.startsWith(base)) continue;
+    const rest = path.slice(base.length).split("/").filter(Boolean);
+    if (rest.length === 0) return { kind, view: "list", id: null };
+    if (rest.length === 1 && rest[0] === "add") return { kind, view: "add", id: null };
+    if (rest.length === 1) return { kind, view: "detail", id: rest[0]! };
+    if (rest.length === 2 && (rest[1] === "edit" || rest[1] === "changelog")) return { kind, view: rest[1], id: rest[0]! };
+  }
+  return null;
+}
+
+type PathParams = { params: Promise<{ path: string[] }> };
+
+export async function objectPageMetadata({ params }: PathParams): Promise<Metadata> {
+  const v = objectView((await params).path);
+  if (!v) return {};
+  if (v.view === "list") return listMetadata(v.kind);
+  if (v.view === "add") return addMetadata(v.kind);
+  return recordMetadata(v.kind, v.view === "detail" ? "details" : v.view)({ params: Promise.resolve({ id: v.id! }) });
+}
+
+/** Every generic page of every registered kind. */
+export async function ObjectPage({ params, searchParams }: PathParams & { searchParams: Promise<RawSearchParams> }) {
+  const v = objectView((await params).path);
+  if (!v) notFound();
+  const idParams = { params: Promise.resolve({ id: v.id ?? "" }) };
+  switch (v.view) {
+    case "list":
+      return <ListPage kind={v.kind} searchParams={searchParams} />;
+    case "add":
+      return <AddPage kind={v.kind} />;
+    case "detail":
+      return <DetailPage kind={v.kind} params={idParams.params} />;
+    case "edit":
+      return <EditPage kind={v.kind} params={idParams.params} />;
+    case "changelog":
+      return <ChangelogPage kind={v.kind} params={idParams.params} />;
+  }
 }

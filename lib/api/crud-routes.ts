@@ -1,6 +1,5 @@
-import type { Permission } from "@/lib/auth/permissions";
-import type { ObjectType } from "@/lib/object-types";
-import type { BaseRecord, CrudService } from "@/lib/services/crud";
+import { objectType } from "@/lib/object-types";
+import type { AnyCrudService, BaseRecord } from "@/lib/services/crud";
 import { listInputFromSearchParams } from "@/lib/services/list";
 import { apiRoute, idParam, readJsonBody } from "./handler";
 import { cachedListBody, listCacheKey } from "./list-cache";
@@ -8,15 +7,17 @@ import { jsonBytes, jsonBytesResponse, jsonResponse } from "./responses";
 import { writableBody } from "./write-body";
 import { isBrief, paginated, serializeBrief, serializeRecord } from "./serialize";
 
-// The NetBox list/detail endpoints for any CRUD service: each route file is two lines.
+// The NetBox list/detail endpoints for any CRUD service (lib/api/routes.ts serves them at its type's apiPath).
 
  
-export function crudRoutes<R extends BaseRecord>(type: ObjectType, service: CrudService<R>, perms?: { read: Permission; write: Permission }) {
-  const read = perms?.read ?? service.definition.permissions?.read ?? "inventory.read";
-  const write = perms?.write ?? service.definition.permissions?.write ?? "inventory.write";
+export function crudRoutes(service: AnyCrudService) {
+  const type = service.definition.objectType;
+  const { read, write } = objectType(type).permissions;
+  type R = BaseRecord;
+  const readOnly = Object.keys(service.definition.readOnly ?? {});
   const one = (rec: R, baseUrl: string) => serializeRecord(type, rec, baseUrl);
   // Read-only fields are ignored and nested references taken by id, as NetBox does.
-  const body = async (req: Request) => writableBody(type, await readJsonBody(req));
+  const body = async (req: Request) => writableBody(type, await readJsonBody(req), readOnly);
 
   return {
     list: {

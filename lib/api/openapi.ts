@@ -1,18 +1,15 @@
 import { z } from "zod";
 import { LOOKUPS, type ListSpec } from "@/lib/services/list";
 import { objectChangeListSpec, objectChangeRecordSchema } from "@/lib/services/changelog/queries";
-import type { BaseRecord, CrudService } from "@/lib/services/crud";
-import { organizationCreateSchema, organizationPatchSchema, siteService, tenantService } from "@/lib/services/organization";
-import { PDM_ENDPOINT_DEFAULTS, pdmEndpointCreateSchema, pdmEndpointPatchSchema, pdmEndpointReplaceSchema, pdmEndpointService } from "@/lib/services/pdm-endpoints";
-import { PDM_REMOTE_DEFAULTS, pdmRemoteCreateSchema, pdmRemotePatchSchema, pdmRemoteService } from "@/lib/services/pdm-remotes";
-import { pbsServerCreateSchema, pbsServerService, proxmoxEndpointCreateSchema, proxmoxEndpointService } from "@/lib/services/proxmox";
+import type { AnyCrudService } from "@/lib/services/crud";
+import { crudServices } from "@/lib/services/registry";
 import { SETTINGS_DEFAULTS, settingsPatchSchema, settingsReplaceSchema } from "@/lib/services/settings";
 import { requestSyncRunSchema, syncRunDetailSchema, syncRunListSpec, syncRunRecordSchema } from "@/lib/services/sync-runs";
 import { tokenCreateSchema, tokenListSpec } from "@/lib/services/tokens";
 import { branchDetailSchema, branchListSpec, branchRecordSchema, mergeBranchSchema } from "@/lib/services/branches";
-import { userCreateSchema, userPatchSchema, userReplaceSchema, userService } from "@/lib/services/users";
+import { objectType } from "@/lib/object-types";
+import { capitalize } from "@/lib/ui/kinds";
 import { API_VERSION } from "./responses";
-import { READ_ONLY_FIELDS } from "./write-body";
 import { APP_VERSION } from "@/lib/version";
 
 // GET /api/schema/: the OpenAPI 3 document, generated from the zod schemas the services validate
@@ -48,94 +45,18 @@ const COMMON_READ = { id: { type: "integer", readOnly: true }, url: { type: "str
 interface CrudResource {
   path: string;
   tag: string;
-  service: CrudService<BaseRecord>;
-  create: z.ZodType;
-  replace: z.ZodType;
-  patch: z.ZodType;
-  defaults: Record<string, unknown>;
-  /** Write-only inputs (secrets, passwords): never in responses. */
-  writeOnly?: string[];
-  /** Fields only in responses (zod schemas of their read shape). */
-  readOnly?: Record<string, z.ZodType>;
+  service: AnyCrudService;
   /** Reference fields: ids on write, brief objects on read. */
-  refs?: string[];
-  timestamps?: boolean;
+  refs: string[];
 }
 
-const RESOURCES: CrudResource[] = [
-  {
-    path: "/api/plugins/pdm/endpoints/",
-    tag: "PDM endpoints",
-    service: pdmEndpointService as unknown as CrudService<BaseRecord>,
-    create: pdmEndpointCreateSchema,
-    replace: pdmEndpointReplaceSchema,
-    patch: pdmEndpointPatchSchema,
-    defaults: PDM_ENDPOINT_DEFAULTS,
-    writeOnly: ["token_secret"],
-    readOnly: READ_ONLY_FIELDS["netbox_pdm.pdmendpoint"],
-    refs: ["site", "tenant", "proxmox_endpoints", "pbs_servers"],
-  },
-  {
-    path: "/api/plugins/pdm/remotes/",
-    tag: "PDM remotes",
-    service: pdmRemoteService as unknown as CrudService<BaseRecord>,
-    create: pdmRemoteCreateSchema,
-    replace: pdmRemoteCreateSchema,
-    patch: pdmRemotePatchSchema,
-    defaults: PDM_REMOTE_DEFAULTS,
-    readOnly: READ_ONLY_FIELDS["netbox_pdm.pdmremote"],
-    refs: ["pdm_endpoint", "linked_proxmox_endpoint", "linked_pbs_server"],
-  },
-  {
-    path: "/api/dcim/sites/",
-    tag: "Sites",
-    service: siteService as unknown as CrudService<BaseRecord>,
-    create: organizationCreateSchema,
-    replace: organizationCreateSchema,
-    patch: organizationPatchSchema,
-    defaults: { description: "" },
-  },
-  {
-    path: "/api/tenancy/tenants/",
-    tag: "Tenants",
-    service: tenantService as unknown as CrudService<BaseRecord>,
-    create: organizationCreateSchema,
-    replace: organizationCreateSchema,
-    patch: organizationPatchSchema,
-    defaults: { description: "" },
-  },
-  {
-    path: "/api/plugins/proxbox/endpoints/",
-    tag: "Proxmox endpoints",
-    service: proxmoxEndpointService as unknown as CrudService<BaseRecord>,
-    create: proxmoxEndpointCreateSchema,
-    replace: proxmoxEndpointCreateSchema,
-    patch: proxmoxEndpointCreateSchema.partial(),
-    defaults: proxmoxEndpointService.definition.defaults,
-    refs: ["site", "tenant"],
-  },
-  {
-    path: "/api/plugins/pbs/servers/",
-    tag: "PBS servers",
-    service: pbsServerService as unknown as CrudService<BaseRecord>,
-    create: pbsServerCreateSchema,
-    replace: pbsServerCreateSchema,
-    patch: pbsServerCreateSchema.partial(),
-    defaults: pbsServerService.definition.defaults,
-    refs: ["site", "tenant"],
-  },
-  {
-    path: "/api/users/users/",
-    tag: "Users",
-    service: userService as unknown as CrudService<BaseRecord>,
-    create: userCreateSchema,
-    replace: userReplaceSchema,
-    patch: userPatchSchema,
-    defaults: userService.definition.defaults,
-    writeOnly: ["password"],
-    readOnly: READ_ONLY_FIELDS["users.user"],
-  },
-];
+/** Every registered CRUD type, from the registry: its path, tag and service (schemas, fields). */
+function crudResources(): CrudResource[] {
+  return crudServices().map(([, service]) => {
+    const t = objectType(service.definition.objectType);
+    return { path: t.apiPath, tag: capitalize(t.plural), service, refs: Object.keys(t.references) };
+  });
+}
 
 function properties(s: JsonSchema): Record<string, JsonSchema> {
   return (s.properties as Record<string, JsonSchema> | undefined) ?? {};
@@ -149,14 +70,15 @@ function requestBody(schema: z.ZodType, defaults: Record<string, unknown>): Json
 }
 
 function readSchema(r: CrudResource): JsonSchema {
-  const write = toSchema(r.create);
+  const def = r.service.definition;
+  const write = toSchema(def.schemas.create);
   const props: Record<string, JsonSchema> = { ...COMMON_READ };
   for (const [k, v] of Object.entries(properties(write))) {
-    if (r.writeOnly?.includes(k)) continue;
-    if (r.refs?.includes(k)) props[k] = v.type === "array" ? { type: "array", items: BRIEF } : { ...BRIEF, nullable: v.nullable === true };
+    if (def.writeOnly?.includes(k)) continue;
+    if (r.refs.includes(k)) props[k] = v.type === "array" ? { type: "array", items: BRIEF } : { ...BRIEF, nullable: v.nullable === true };
     else props[k] = v;
   }
-  for (const [k, z2] of Object.entries(r.readOnly ?? {})) props[k] = { ...toSchema(z2, "output"), readOnly: true };
+  for (const [k, z2] of Object.entries(def.readOnly ?? {})) props[k] = { ...toSchema(z2, "output"), readOnly: true };
   props.created = { ...DATE_TIME, readOnly: true };
   props.last_updated = { ...DATE_TIME, readOnly: true };
   return { type: "object", properties: props, required: Object.keys(props) };
@@ -227,14 +149,15 @@ export function buildOpenApiDocument(baseUrl: string): JsonSchema {
     BriefObject: BRIEF,
   };
 
-  for (const r of RESOURCES) {
+  for (const r of crudResources()) {
     const name = schemaName(r.tag);
+    const def = r.service.definition;
     schemas[name] = readSchema(r);
-    schemas[`${name}Create`] = requestBody(r.create, r.defaults);
-    schemas[`${name}Replace`] = requestBody(r.replace, r.defaults);
-    schemas[`${name}Patch`] = toSchema(r.patch);
+    schemas[`${name}Create`] = requestBody(def.schemas.create, def.defaults);
+    schemas[`${name}Replace`] = requestBody(def.schemas.replace, def.defaults);
+    schemas[`${name}Patch`] = toSchema(def.schemas.patch);
     paths[r.path] = {
-      get: { tags: [r.tag], summary: `List ${r.tag}`, parameters: listParameters(r.service.definition.list), responses: { "200": { description: "A page", ...json(page(ref(name))) }, ...ERRORS } },
+      get: { tags: [r.tag], summary: `List ${r.tag}`, parameters: listParameters(def.list), responses: { "200": { description: "A page", ...json(page(ref(name))) }, ...ERRORS } },
       post: { tags: [r.tag], summary: `Create`, requestBody: { required: true, ...json(ref(`${name}Create`)) }, responses: { "201": { description: "Created", ...json(ref(name)) }, ...ERRORS } },
     };
     paths[`${r.path}{id}/`] = {

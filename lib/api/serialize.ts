@@ -1,31 +1,10 @@
-import type { ObjectType } from "@/lib/object-types";
-import { OBJECT_TYPES } from "@/lib/object-types";
+import { OBJECT_TYPES, referenceFields, type ObjectType } from "@/lib/object-types";
 import type { Page } from "@/lib/services/list";
 import { isoString } from "@/lib/util/iso-date";
 
 // Records → NetBox JSON: `id`, `url`, `display` first; nested references get their `url`;
 // dates as ISO strings, made here: a Date left to JSON.stringify costs it its fast path (a 50-row
 // page stringifies in twice the time).
-
-/** Which fields of a type hold references, and to what type. */
-export const REFERENCE_FIELDS: Partial<Record<ObjectType, Record<string, ObjectType>>> = {
-  "netbox_pdm.pdmendpoint": {
-    site: "dcim.site",
-    tenant: "tenancy.tenant",
-    proxmox_endpoints: "netbox_proxbox.proxmoxendpoint",
-    pbs_servers: "netbox_pbs.pbsserver",
-  },
-  "netbox_pdm.pdmremote": {
-    pdm_endpoint: "netbox_pdm.pdmendpoint",
-    linked_proxmox_endpoint: "netbox_proxbox.proxmoxendpoint",
-    linked_pbs_server: "netbox_pbs.pbsserver",
-  },
-  "netbox_proxbox.proxmoxendpoint": { site: "dcim.site", tenant: "tenancy.tenant" },
-  "netbox_pbs.pbsserver": { site: "dcim.site", tenant: "tenancy.tenant" },
-  "users.token": { user: "users.user" },
-  "netbox_pdm.syncrun": { requested_by: "users.user" },
-  "core.objectchange": { user: "users.user" },
-};
 
 export function objectUrl(baseUrl: string, type: ObjectType, id: number | string): string {
   return `${baseUrl}${OBJECT_TYPES[type].apiPath}${id}/`;
@@ -42,7 +21,7 @@ function withUrl(baseUrl: string, type: ObjectType, ref: unknown): unknown {
 }
 
 export function serializeRecord(type: ObjectType, rec: { id: number | string; display: string }, baseUrl: string): Record<string, unknown> {
-  const refs = REFERENCE_FIELDS[type] ?? {};
+  const refs = referenceFields(type);
   const src = rec as Record<string, unknown>;
   const out: Record<string, unknown> = { id: rec.id, url: objectUrl(baseUrl, type, rec.id), display: rec.display };
   for (const k in src) {

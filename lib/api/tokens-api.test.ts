@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tokens from "@/app/api/users/tokens/route";
 import * as tokenDetail from "@/app/api/users/tokens/[id]/route";
-import * as root from "@/app/api/route";
 import { callRoute, setupApi } from "@/tests/api";
 import { describeEachDb } from "@/tests/db";
+import { handlerFor } from "@/tests/api/routes";
+
+const root = { GET: handlerFor("/api/", "GET") };
 
 describeEachDb("users/tokens API", (get) => {
   let keys: Awaited<ReturnType<typeof setupApi>>;

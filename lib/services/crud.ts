@@ -4,15 +4,16 @@ import type { z } from "zod";
 import { rowMapper } from "@/db/bulk";
 import type { Executor } from "@/db/client";
 import { queryRows } from "@/db/prepared";
-import { authorize, type Permission } from "@/lib/auth/permissions";
+import { authorize } from "@/lib/auth/permissions";
 import { AppError, NotFoundError, ValidationError, addFieldError, type FieldErrors } from "@/lib/errors";
-import { OBJECT_TYPES, type ObjectType } from "@/lib/object-types";
+import { objectType, referenceFields, type ObjectType } from "@/lib/object-types";
 import { isoString } from "@/lib/util/iso-date";
 import { isRowId } from "@/lib/validation/fields";
 import { zodToFieldErrors } from "@/lib/validation/zod-errors";
 import { recordChanges, type ChangeInput } from "./changelog/record";
 import { withTransaction, type ServiceContext } from "./context";
 import { invalidateRefCache } from "./refs";
+import { TYPE_TABLES } from "./tables";
 import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "./list";
 
 // The service layer's shared machinery (house style rules 2-3): every object type declares a
@@ -25,39 +26,60 @@ export interface BaseRecord {
 }
 
 type Shape = Record<string, unknown>;
+/** A type's write schema: a zod object whose fields are the API's (POST, PUT, PATCH). */
+export type WriteSchema = z.ZodObject;
+/** What validate and toValues receive: the parsed input, only the fields a write gave (PATCH). */
+export type WriteInput<S extends WriteSchema> = Partial<z.output<S>>;
 
-export interface CrudDefinition<R extends BaseRecord> {
+/**
+ * A uniqueness rule, declared once: the pre-check that makes a duplicate a field error (SPEC §6)
+ * and the translation of its database constraint (a race past the pre-check) both come from it.
+ */
+export interface UniqueRule {
+  field: string;
+  column: AnyPgColumn;
+  /** Unique within another field's value (a remote's name within its PDM endpoint). */
+  scope?: { field: string; column: AnyPgColumn };
+  constraint: string;
+  message: string;
+}
+
+export interface CrudDefinition<R extends BaseRecord, S extends WriteSchema = WriteSchema> {
   objectType: ObjectType;
   table: PgTable;
   idColumn: AnyPgColumn;
   list: ListSpec;
   schemas: {
     /** POST: the whole object; omitted optional fields take `defaults`. */
-    create: z.ZodType<Shape>;
+    create: S;
     /** PUT: validated like create (SPEC §6); may differ for write-only secrets ("absent keeps"). */
-    replace: z.ZodType<Shape>;
+    replace: WriteSchema;
     /** PATCH: every field optional. */
-    patch: z.ZodType<Shape>;
+    patch: WriteSchema;
   };
   defaults: Shape;
+  /** Fields only in the read representation, with their read shape (writes ignore them; OpenAPI documents them). */
+  readOnly?: Record<string, z.ZodType>;
+  /** Write-only inputs (secrets, passwords): never in a response. */
+  writeOnly?: readonly string[];
+  unique?: UniqueRule[];
   /** Table rows → full records (with nested refs), same order. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   hydrate(db: Executor, rows: any[]): Promise<R[]>;
   /** The change-log representation: flat fields, references as ids, no secrets. */
   snapshot(rec: R): Record<string, unknown>;
-  /** Cross-field, reference and uniqueness checks on the merged state; `current` is null on create. */
-  validate?(ctx: ServiceContext, input: Shape, current: R | null): Promise<FieldErrors>;
-  /** Column values to insert or update from validated input. */
-  toValues(ctx: ServiceContext, input: Shape, current: R | null): Promise<Record<string, unknown>>;
+  /** Cross-field and reference checks on the merged state; `current` is null on create. */
+  validate?(ctx: ServiceContext, input: WriteInput<S>, current: R | null): Promise<FieldErrors>;
+  /** Column values to insert or update from validated input (last_updated is set by the schema). */
+  toValues(ctx: ServiceContext, input: WriteInput<S>, current: R | null): Promise<Record<string, unknown>>;
   /** Writes beyond the row itself (many-to-many lists). */
-  afterWrite?(ctx: ServiceContext, id: number, input: Shape, current: R | null): Promise<void>;
+  afterWrite?(ctx: ServiceContext, id: number, input: WriteInput<S>, current: R | null): Promise<void>;
   /** Before a delete: clear references to the object, recording those changes too. */
   beforeDelete?(ctx: ServiceContext, rec: R): Promise<void>;
   /** Objects that reference this type and must be updated (and change-logged) when it is deleted. */
   referencedBy?: () => ReverseRef[];
-  /** Database constraint name → the field error it means (a race past validate). */
+  /** Other database constraints (checks) → the field error each means; uniques come from `unique`. */
   constraints?: Record<string, { field: string; message: string }>;
-  permissions?: { read: Permission; write: Permission };
 }
 
 /**
@@ -65,16 +87,14 @@ export interface CrudDefinition<R extends BaseRecord> {
  * (set null / removed from a list) and each gets its own change-log entry (SPEC §2.4).
  */
 export interface ReverseRef {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  service: CrudService<any>;
+  service: AnyCrudService;
   owners(ctx: ServiceContext, ids: number[]): Promise<number[]>;
   clear(ctx: ServiceContext, ids: number[]): Promise<void>;
 }
 
 /** A nullable foreign key column on another table; `key` is the column's property name. */
 export function fkReverseRef(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  service: CrudService<any>,
+  service: AnyCrudService,
   table: PgTable,
   ownerId: AnyPgColumn,
   column: AnyPgColumn,
@@ -95,8 +115,7 @@ export function fkReverseRef(
 
 /** A row in a many-to-many join table. */
 export function m2mReverseRef(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  service: CrudService<any>,
+  service: AnyCrudService,
   joinTable: PgTable,
   ownerColumn: AnyPgColumn,
   targetColumn: AnyPgColumn,
@@ -130,15 +149,15 @@ async function clearReverseRefs(ctx: ServiceContext, refs: ReverseRef[], ids: nu
         objectType: def.objectType,
         objectId: rec.id,
         repr: rec.display,
-        pre: before.has(rec.id) ? def.snapshot(before.get(rec.id)) : null,
+        pre: before.has(rec.id) ? def.snapshot(before.get(rec.id)!) : null,
         post: def.snapshot(rec),
       })),
     );
   }
 }
 
-export interface CrudService<R extends BaseRecord> {
-  definition: CrudDefinition<R>;
+export interface CrudService<R extends BaseRecord, S extends WriteSchema = WriteSchema> {
+  definition: CrudDefinition<R, S>;
   /** Full records for the given ids, in any order (no permission check: internal use). */
   load(db: Executor, ids: number[]): Promise<R[]>;
   list(ctx: ServiceContext, input?: ListInput): Promise<Page<R>>;
@@ -150,6 +169,10 @@ export interface CrudService<R extends BaseRecord> {
   delete(ctx: ServiceContext, id: number): Promise<void>;
   bulkDelete(ctx: ServiceContext, ids: number[]): Promise<number>;
 }
+
+/** Any type's service, as the registry and generic code hold them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCrudService = CrudService<BaseRecord, any>;
 
 /** The most objects one bulk delete may name (issue 17). */
 export const MAX_BULK_DELETE = 1000;
@@ -167,7 +190,7 @@ function nulFields(v: unknown, path: string, out: string[]): string[] {
   return out;
 }
 
-export function parseInput(schema: z.ZodType<Shape>, input: unknown): Shape {
+export function parseInput<T extends Shape>(schema: z.ZodType<T>, input: unknown): T {
   if (!isPlainObject(input)) {
     throw new ValidationError({ non_field_errors: ["Invalid data. Expected a JSON object."] });
   }
@@ -207,11 +230,12 @@ function pgError(err: unknown, code: RegExp): { code: string; constraint?: strin
   return null;
 }
 
-function translateDbError(def: CrudDefinition<BaseRecord>, err: unknown): never {
+function translateDbError(def: { unique?: UniqueRule[]; constraints?: Record<string, { field: string; message: string }> }, err: unknown): never {
   if (pgDataError(err)) throw new ValidationError({ non_field_errors: ["A value is out of range or not valid for its field."] });
   const pg = pgConstraintError(err);
   if (pg) {
-    const mapped = pg.constraint ? def.constraints?.[pg.constraint] : undefined;
+    const rule = def.unique?.find((u) => u.constraint === pg.constraint);
+    const mapped = rule ?? (pg.constraint ? def.constraints?.[pg.constraint] : undefined);
     if (mapped) throw new ValidationError({ [mapped.field]: [mapped.message] });
     const generic =
       pg.code === "23503"
@@ -259,9 +283,43 @@ export async function checkRefsExist(
   }
 }
 
-export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>): CrudService<R> {
-  const perms = def.permissions ?? { read: "inventory.read", write: "inventory.write" };
-  const label = OBJECT_TYPES[def.objectType].label;
+/** A field's value on a record: a reference's id, else the value. */
+function recordValue(rec: BaseRecord, field: string): unknown {
+  const v = (rec as unknown as Record<string, unknown>)[field];
+  return v !== null && typeof v === "object" && "id" in v ? (v as { id: unknown }).id : v;
+}
+
+/**
+ * Every reference field the write gives (the type's `references`) must name existing objects:
+ * otherwise a field error naming the id (SPEC §6: `{"site": […]}`, never 404).
+ */
+async function checkReferences(ctx: ServiceContext, type: ObjectType, input: Shape, errors: FieldErrors): Promise<void> {
+  for (const [field, target] of Object.entries(referenceFields(type))) {
+    const v = input[field];
+    const ids = Array.isArray(v) ? (v as number[]) : typeof v === "number" ? [v] : [];
+    if (!ids.length) continue;
+    const { table, id } = TYPE_TABLES[target];
+    await checkRefsExist(ctx, errors, { table, idColumn: id, ids, field, label: objectType(target).label });
+  }
+}
+
+/** The unique rules' pre-checks for a write, on the state it would leave (SPEC §6: a field error). */
+async function checkUniqueRules(ctx: ServiceContext, def: CrudDefinition<BaseRecord>, input: Shape, current: BaseRecord | null, errors: FieldErrors): Promise<void> {
+  for (const rule of def.unique ?? []) {
+    if (errors[rule.field] || (rule.scope && errors[rule.scope.field])) continue;
+    const touched = input[rule.field] !== undefined || (rule.scope && input[rule.scope.field] !== undefined);
+    if (!touched) continue;
+    const value = input[rule.field] ?? (current ? recordValue(current, rule.field) : undefined);
+    const scope = rule.scope ? (input[rule.scope.field] ?? (current ? recordValue(current, rule.scope.field) : undefined)) : undefined;
+    if (value === undefined || value === null || (rule.scope && (scope === undefined || scope === null))) continue;
+    const where = rule.scope ? and(eq(rule.column, value), eq(rule.scope.column, scope)) : eq(rule.column, value);
+    await checkUnique(ctx, errors, { table: def.table, idColumn: def.idColumn, where, excludeId: current?.id ?? null, field: rule.field, message: rule.message });
+  }
+}
+
+export function createCrudService<R extends BaseRecord, S extends WriteSchema>(def: CrudDefinition<R, S>): CrudService<R, S> {
+  const { permissions: perms, label } = objectType(def.objectType);
+  const generic = def as unknown as CrudDefinition<BaseRecord>;
 
   async function load(db: Executor, ids: number[]): Promise<R[]> {
     if (!ids.length) return [];
@@ -274,10 +332,14 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
     return rec ?? null;
   }
 
-  async function write(ctx: ServiceContext, input: Shape, current: R | null): Promise<R> {
-    const errors = (await def.validate?.(ctx, input, current)) ?? {};
+  async function write(ctx: ServiceContext, input: WriteInput<S>, current: R | null): Promise<R> {
+    const errors: FieldErrors = {};
+    await checkReferences(ctx, def.objectType, input, errors);
+    for (const [field, messages] of Object.entries((await def.validate?.(ctx, input, current)) ?? {})) for (const m of messages) addFieldError(errors, field, m);
+    await checkUniqueRules(ctx, generic, input, current, errors);
     if (Object.keys(errors).length) throw new ValidationError(errors);
-    const values = await def.toValues(ctx, input, current);
+    // Fields the write did not give are left out (a PATCH changes only what it names).
+    const values = Object.fromEntries(Object.entries(await def.toValues(ctx, input, current)).filter(([, v]) => v !== undefined));
     let id: number;
     if (current) {
       id = current.id;
@@ -309,7 +371,7 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
       return await fn();
     } catch (err) {
       if (err instanceof AppError) throw err;
-      return translateDbError(def as unknown as CrudDefinition<BaseRecord>, err);
+      return translateDbError(def, err);
     }
   }
 
@@ -358,7 +420,8 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
 
     async create(ctx, input) {
       authorize(ctx.actor, perms.write);
-      const parsed = parseInput(def.schemas.create, isPlainObject(input) ? { ...def.defaults, ...input } : input);
+      // The one cast: zod's output of a generic schema is opaque to the compiler here.
+      const parsed = parseInput(def.schemas.create, isPlainObject(input) ? { ...def.defaults, ...input } : input) as WriteInput<S>;
       return guarded(() => withTransaction(ctx, (tx) => write(tx, parsed, null)));
     },
 
@@ -366,7 +429,8 @@ export function createCrudService<R extends BaseRecord>(def: CrudDefinition<R>):
       authorize(ctx.actor, perms.write);
       const schema = opts.partial ? def.schemas.patch : def.schemas.replace;
       const body = !opts.partial && isPlainObject(input) ? { ...def.defaults, ...input } : input;
-      const parsed = parseInput(schema, body);
+      // PUT and PATCH schemas have create's fields (PATCH all optional): the same input type.
+      const parsed = parseInput(schema, body) as WriteInput<S>;
       return guarded(() =>
         withTransaction(ctx, async (tx) => {
           const current = await loadOne(tx.db, id);

@@ -1,12 +1,14 @@
 import { NextRequest } from "next/server";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as sites from "@/app/api/dcim/sites/route";
 import * as tokens from "@/app/api/users/tokens/route";
 import { proxy } from "@/proxy";
 import { sessionCookie, setupApi, TEST_ORIGIN } from "@/tests/api";
 import { describeEachDb, systemCtx, uniq } from "@/tests/db";
 import { revokeSession, userService } from "@/lib/services/users";
 import { api, asJson, listOf } from "./client";
+import { handlerFor } from "./routes";
+
+const sites = { GET: handlerFor("/api/dcim/sites/", "GET"), POST: handlerFor("/api/dcim/sites/", "POST") };
 
 // Issue 17, items 1, 6, 8 and 10 at the API: CSRF on cookie-authenticated writes, 415 for bodies
 // that are not JSON, 413 for bodies over the limit (before reading them), the session cookie read

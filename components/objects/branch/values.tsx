@@ -1,6 +1,5 @@
 import Link from "next/link";
-import { REFERENCE_FIELDS } from "@/lib/api/serialize";
-import type { ObjectType } from "@/lib/object-types";
+import { referenceFields, type ObjectType } from "@/lib/object-types";
 import { uiUrl } from "@/lib/ui/kinds";
 
 // How a snapshot field's value reads in a diff: references by name (ids in the Git files),
@@ -8,8 +7,8 @@ import { uiUrl } from "@/lib/ui/kinds";
 
 /** Snapshot fields that hold ids of other objects (SPEC §5 files keep references as ids). */
 export const REF_FIELDS: Record<string, ObjectType> = {
-  ...REFERENCE_FIELDS["netbox_pdm.pdmendpoint"],
-  ...REFERENCE_FIELDS["netbox_pdm.pdmremote"],
+  ...referenceFields("netbox_pdm.pdmendpoint"),
+  ...referenceFields("netbox_pdm.pdmremote"),
 };
 
 /** Names of referenced objects, by object type and id (objects deleted since show as #id). */

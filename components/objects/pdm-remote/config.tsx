@@ -8,13 +8,28 @@ import { formatDateTime } from "@/lib/ui/format";
 import { RemoteHistoryCard } from "../branch/history";
 import type { KindConfig } from "../config";
 import { AttributeTable, Dash, Mono, RefLink } from "../detail";
-import { pdmEndpointOptions } from "../options";
+import { pbsServerOptions, pdmEndpointOptions, proxmoxEndpointOptions } from "../options";
 import { DEFAULT_PORTS } from "@/db/schema";
 import { LinkBadge, RemoteStatusBadge } from "./badges";
+import { RemoteForm } from "./remote-form";
 
 // PDM remotes (SPEC §2.2): synced from PDM; people set link overrides.
 
 export const pdmRemoteConfig: KindConfig<PdmRemoteRecord> = {
+  // Editing a remote means its link override and description only (SPEC §3).
+  async edit(ctx, rec) {
+    const link = rec.remote_type === "pve" ? rec.linked_proxmox_endpoint : rec.linked_pbs_server;
+    return (
+      <RemoteForm
+        id={rec.id}
+        remoteType={rec.remote_type}
+        linkId={link?.id ?? null}
+        linkSource={rec.link_source}
+        description={rec.description}
+        options={rec.remote_type === "pve" ? await proxmoxEndpointOptions(ctx) : await pbsServerOptions(ctx)}
+      />
+    );
+  },
   columns: [
     { label: "Name", sort: "name", render: (r) => <Link href={`/plugins/pdm/remotes/${r.id}/`} className="font-medium text-brand-700 hover:underline">{r.name}</Link> },
     { label: "PDM endpoint", sort: "pdm_endpoint", render: (r) => <RefLink type="netbox_pdm.pdmendpoint" value={r.pdm_endpoint} /> },

@@ -1,28 +1,14 @@
 import { and, count, eq, inArray, notLike, type SQL } from "drizzle-orm";
-import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Executor } from "@/db/client";
 import { z } from "zod";
-import {
-  apiTokens,
-  CHANGE_ACTIONS,
-  objectChanges,
-  pbsServers,
-  pdmEndpoints,
-  pdmRemotes,
-  pdmSettings,
-  proxmoxEndpoints,
-  sites,
-  syncRuns,
-  tenants,
-  users,
-} from "@/db/schema";
-import type { ObjectType } from "@/lib/object-types";
+import { CHANGE_ACTIONS, objectChanges } from "@/db/schema";
+import { isObjectType, type ObjectType } from "@/lib/object-types";
 import { authorize, can } from "@/lib/auth/permissions";
 import { NotFoundError } from "@/lib/errors";
 import { isRowId } from "@/lib/validation/fields";
 import { buildOrderBy, buildWhere, clampLimit, pageInIdOrder, type ListInput, type ListSpec, type Page } from "../list";
-import type { Actor } from "../context";
-import type { ServiceContext } from "../context";
+import type { Actor, ServiceContext } from "../context";
+import { TYPE_TABLES } from "../tables";
 
 // NetBox's ObjectChange (SPEC §7), read side: the Changelog tabs and /api/core/object-changes/.
 
@@ -129,20 +115,6 @@ export async function runRecordedChanges(db: Executor, runId: number): Promise<b
   return rows.length > 0;
 }
 
-/** Where each changed object type lives, to tell which changed objects still exist. */
-const TABLES: Record<ObjectType, { table: PgTable; id: AnyPgColumn }> = {
-  "netbox_pdm.pdmendpoint": { table: pdmEndpoints, id: pdmEndpoints.id },
-  "netbox_pdm.pdmremote": { table: pdmRemotes, id: pdmRemotes.id },
-  "netbox_pdm.pdmsettings": { table: pdmSettings, id: pdmSettings.id },
-  "netbox_pdm.syncrun": { table: syncRuns, id: syncRuns.id },
-  "dcim.site": { table: sites, id: sites.id },
-  "tenancy.tenant": { table: tenants, id: tenants.id },
-  "netbox_proxbox.proxmoxendpoint": { table: proxmoxEndpoints, id: proxmoxEndpoints.id },
-  "netbox_pbs.pbsserver": { table: pbsServers, id: pbsServers.id },
-  "users.user": { table: users, id: users.id },
-  "users.token": { table: apiTokens, id: apiTokens.id },
-  "core.objectchange": { table: objectChanges, id: objectChanges.id },
-};
 
 /**
  * Which of these changes' objects still exist ("type:id") and have a page the actor may open, so
@@ -154,7 +126,7 @@ export async function existingChangedObjects(ctx: ServiceContext, changes: Pick<
   const byType = new Map<ObjectType, Set<number>>();
   for (const c of changes) {
     const t = c.changed_object_type as ObjectType;
-    if (!Object.prototype.hasOwnProperty.call(TABLES, t)) continue;
+    if (!isObjectType(t)) continue;
     // Users' pages are for admins: for anyone else a user is only in the change log.
     if (t === "users.user" && !can(ctx.actor, "users.read")) continue;
     byType.set(t, (byType.get(t) ?? new Set()).add(c.changed_object_id));
@@ -162,7 +134,7 @@ export async function existingChangedObjects(ctx: ServiceContext, changes: Pick<
   const out = new Set<string>();
   await Promise.all(
     [...byType].map(async ([type, ids]) => {
-      const { table, id } = TABLES[type];
+      const { table, id } = TYPE_TABLES[type];
       const rows = await ctx.db.select({ id }).from(table).where(inArray(id, [...ids].filter(isRowId)));
       for (const r of rows) out.add(`${type}:${r.id as number}`);
     }),

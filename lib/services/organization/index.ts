@@ -1,9 +1,8 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { pbsServers, pdmEndpoints, proxmoxEndpoints, sites, tenants } from "@/db/schema";
 import { zDescription, zName, zSlug } from "@/lib/validation/fields";
-import { checkUnique, createCrudService, fkReverseRef, iso, type BaseRecord, type CrudService } from "../crud";
+import { createCrudService, fkReverseRef, iso, type BaseRecord, type CrudService } from "../crud";
 import { pdmEndpointService } from "../pdm-endpoints";
 import { pbsServerService, proxmoxEndpointService } from "../proxmox";
 
@@ -34,7 +33,8 @@ function defineOrganizationService(table: typeof sites | typeof tenants, objectT
       last_updated: r.lastUpdated,
     }));
   }
-  return createCrudService<OrganizationRecord>({
+  const tableName = table === sites ? "sites" : "tenants";
+  return createCrudService({
     objectType,
     table,
     idColumn: table.id,
@@ -63,36 +63,12 @@ function defineOrganizationService(table: typeof sites | typeof tenants, objectT
       created: iso(r.created),
       last_updated: iso(r.last_updated),
     }),
-    async validate(ctx, input, current) {
-      const errors = {};
-      const excludeId = current?.id ?? null;
-      if (input.name !== undefined)
-        await checkUnique(ctx, errors, {
-          table,
-          idColumn: table.id,
-          where: eq(table.name, input.name as string),
-          excludeId,
-          field: "name",
-          message: `A ${noun} with this name already exists.`,
-        });
-      if (input.slug !== undefined)
-        await checkUnique(ctx, errors, {
-          table,
-          idColumn: table.id,
-          where: eq(table.slug, input.slug as string),
-          excludeId,
-          field: "slug",
-          message: `A ${noun} with this slug already exists.`,
-        });
-      return errors;
-    },
+    unique: [
+      { field: "name", column: table.name, constraint: `${tableName}_name_key`, message: `A ${noun} with this name already exists.` },
+      { field: "slug", column: table.slug, constraint: `${tableName}_slug_key`, message: `A ${noun} with this slug already exists.` },
+    ],
     async toValues(_ctx, input) {
-      const v: Record<string, unknown> = {};
-      if (input.name !== undefined) v.name = input.name;
-      if (input.slug !== undefined) v.slug = input.slug;
-      if (input.description !== undefined) v.description = input.description;
-      v.lastUpdated = new Date();
-      return v;
+      return { name: input.name, slug: input.slug, description: input.description };
     },
     // Deleting a site or tenant clears it on everything that references it, change-logged (SPEC §2.4).
     referencedBy: () => {
@@ -103,11 +79,7 @@ function defineOrganizationService(table: typeof sites | typeof tenants, objectT
         fkReverseRef(pbsServerService, pbsServers, pbsServers.id, pbsServers[key], key),
       ];
     },
-    constraints: {
-      [`${table === sites ? "sites" : "tenants"}_name_key`]: { field: "name", message: `A ${noun} with this name already exists.` },
-      [`${table === sites ? "sites" : "tenants"}_slug_key`]: { field: "slug", message: `A ${noun} with this slug already exists.` },
-      [`${table === sites ? "sites" : "tenants"}_slug_check`]: { field: "slug", message: "Enter a valid slug." },
-    },
+    constraints: { [`${tableName}_slug_check`]: { field: "slug", message: "Enter a valid slug." } },
   });
 }
 

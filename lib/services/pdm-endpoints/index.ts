@@ -16,15 +16,7 @@ import type { PdmClientOptions } from "@/lib/pdm";
 import { getSecretBox } from "@/lib/crypto/secrets";
 import { addFieldError, NotFoundError, type FieldErrors } from "@/lib/errors";
 import { zDescription, zFingerprint, zHost, zName, zPort, zRefId, zTokenId } from "@/lib/validation/fields";
-import {
-  checkRefExists,
-  checkRefsExist,
-  checkUnique,
-  createCrudService,
-  iso,
-  type BaseRecord,
-  type CrudService,
-} from "../crud";
+import { createCrudService, iso, type BaseRecord } from "../crud";
 import { recordChanges } from "../changelog/record";
 import type { ServiceContext } from "../context";
 import { pdmRemoteService } from "../pdm-remotes";
@@ -214,7 +206,7 @@ export const PDM_ENDPOINT_COLUMNS: Record<string, string> = {
   description: "description",
 };
 
-export const pdmEndpointService: CrudService<PdmEndpointRecord> = createCrudService<PdmEndpointRecord>({
+export const pdmEndpointService = createCrudService({
   objectType: "netbox_pdm.pdmendpoint",
   table: pdmEndpoints,
   idColumn: pdmEndpoints.id,
@@ -256,6 +248,14 @@ export const pdmEndpointService: CrudService<PdmEndpointRecord> = createCrudServ
   },
   schemas: { create: pdmEndpointCreateSchema, replace: pdmEndpointReplaceSchema, patch: pdmEndpointPatchSchema },
   defaults: PDM_ENDPOINT_DEFAULTS,
+  readOnly: {
+    has_token_secret: z.boolean(),
+    version: z.string().nullable(),
+    last_seen_at: z.date().nullable(),
+    last_error: z.string().nullable(),
+    remote_count: z.number().int(),
+  },
+  writeOnly: ["token_secret"],
   hydrate,
   snapshot: pdmEndpointSnapshot,
   async validate(ctx, input, current) {
@@ -263,49 +263,31 @@ export const pdmEndpointService: CrudService<PdmEndpointRecord> = createCrudServ
     const moved = current ? secretDestinationChanges(current, input) : [];
     if (moved.length && input.token_secret === undefined)
       addFieldError(errors, "token_secret", `Enter the token secret again to change ${moved.join(", ")}: the stored secret is only ever sent where it was entered for.`);
-    if (input.name !== undefined)
-      await checkUnique(ctx, errors, {
-        table: pdmEndpoints,
-        idColumn: pdmEndpoints.id,
-        where: eq(pdmEndpoints.name, input.name as string),
-        excludeId: current?.id ?? null,
-        field: "name",
-        message: "A PDM endpoint with this name already exists.",
-      });
-    await checkRefExists(ctx, errors, { table: sites, idColumn: sites.id, id: input.site as number | null, field: "site", label: "site" });
-    await checkRefExists(ctx, errors, { table: tenants, idColumn: tenants.id, id: input.tenant as number | null, field: "tenant", label: "tenant" });
-    await checkRefsExist(ctx, errors, {
-      table: proxmoxEndpoints,
-      idColumn: proxmoxEndpoints.id,
-      ids: input.proxmox_endpoints as number[] | undefined,
-      field: "proxmox_endpoints",
-      label: "Proxmox endpoint",
-    });
-    await checkRefsExist(ctx, errors, {
-      table: pbsServers,
-      idColumn: pbsServers.id,
-      ids: input.pbs_servers as number[] | undefined,
-      field: "pbs_servers",
-      label: "PBS server",
-    });
     return errors;
   },
   async toValues(_ctx, input) {
-    const v: Record<string, unknown> = { lastUpdated: new Date() };
-    for (const [k, col] of Object.entries(PDM_ENDPOINT_COLUMNS)) if (input[k] !== undefined) v[col] = input[k];
-    if (typeof input.token_secret === "string") v.tokenSecretEncrypted = getSecretBox().encrypt(input.token_secret);
-    return v;
+    const { token_secret, proxmox_endpoints: _pve, pbs_servers: _pbs, token_id, verify_ssl, allow_writes, timeout_seconds, site, tenant, ...own } = input;
+    return {
+      ...own,
+      tokenId: token_id,
+      verifySsl: verify_ssl,
+      allowWrites: allow_writes,
+      timeoutSeconds: timeout_seconds,
+      siteId: site,
+      tenantId: tenant,
+      tokenSecretEncrypted: token_secret === undefined ? undefined : getSecretBox().encrypt(token_secret),
+    };
   },
   async afterWrite(ctx, id, input) {
     if (Array.isArray(input.proxmox_endpoints)) {
       await ctx.db.delete(pdmEndpointProxmoxEndpoints).where(eq(pdmEndpointProxmoxEndpoints.pdmEndpointId, id));
-      const ids = [...new Set(input.proxmox_endpoints as number[])];
+      const ids = [...new Set(input.proxmox_endpoints)];
       if (ids.length)
         await ctx.db.insert(pdmEndpointProxmoxEndpoints).values(ids.map((p) => ({ pdmEndpointId: id, proxmoxEndpointId: p })));
     }
     if (Array.isArray(input.pbs_servers)) {
       await ctx.db.delete(pdmEndpointPbsServers).where(eq(pdmEndpointPbsServers.pdmEndpointId, id));
-      const ids = [...new Set(input.pbs_servers as number[])];
+      const ids = [...new Set(input.pbs_servers)];
       if (ids.length) await ctx.db.insert(pdmEndpointPbsServers).values(ids.map((p) => ({ pdmEndpointId: id, pbsServerId: p })));
     }
   },
@@ -326,8 +308,8 @@ export const pdmEndpointService: CrudService<PdmEndpointRecord> = createCrudServ
       })),
     );
   },
+  unique: [{ field: "name", column: pdmEndpoints.name, constraint: "pdm_endpoints_name_key", message: "A PDM endpoint with this name already exists." }],
   constraints: {
-    pdm_endpoints_name_key: { field: "name", message: "A PDM endpoint with this name already exists." },
     pdm_endpoints_port_check: { field: "port", message: "Ensure this value is between 1 and 65535." },
     pdm_endpoints_timeout_check: { field: "timeout_seconds", message: "Ensure this value is between 1 and 600." },
   },

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import {
@@ -17,7 +17,7 @@ import {
 } from "@/db/schema";
 import { addFieldError, type FieldErrors } from "@/lib/errors";
 import { zDescription, zFingerprint, zHost, zHttpUrl, zRefId } from "@/lib/validation/fields";
-import { checkRefExists, checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
+import { createCrudService, iso, type BaseRecord } from "../crud";
 import { loadRefs, refOrNull, type Ref } from "../refs";
 
 // PDM remotes (SPEC §2.2): PVE clusters and PBS servers a PDM manages. Sync owns most fields;
@@ -174,12 +174,12 @@ export function pdmRemoteRowSnapshot(r: typeof pdmRemotes.$inferSelect): Record<
 }
 
 /** Merged view of the link fields after applying `input` to `current` (SPEC §3 rules). */
-function resolveLinks(input: Record<string, unknown>, current: PdmRemoteRecord | null) {
-  let pve = input.linked_proxmox_endpoint !== undefined ? (input.linked_proxmox_endpoint as number | null) : (current?.linked_proxmox_endpoint?.id ?? null);
-  let pbs = input.linked_pbs_server !== undefined ? (input.linked_pbs_server as number | null) : (current?.linked_pbs_server?.id ?? null);
+function resolveLinks(input: Partial<z.output<typeof pdmRemoteCreateSchema>>, current: PdmRemoteRecord | null) {
+  let pve = input.linked_proxmox_endpoint !== undefined ? input.linked_proxmox_endpoint : (current?.linked_proxmox_endpoint?.id ?? null);
+  let pbs = input.linked_pbs_server !== undefined ? input.linked_pbs_server : (current?.linked_pbs_server?.id ?? null);
   const linkTouched = input.linked_proxmox_endpoint !== undefined || input.linked_pbs_server !== undefined;
   let source: LinkSource = current?.link_source ?? "none";
-  const requested = input.link_source as LinkSource | undefined;
+  const requested = input.link_source;
   if (requested === "auto" || requested === "none") {
     // Reset to automatic: the next sync links it again.
     if (!linkTouched) {
@@ -207,7 +207,7 @@ export const PDM_REMOTE_COLUMNS: Record<string, keyof NewPdmRemote & string> = {
   description: "description",
 };
 
-export const pdmRemoteService: CrudService<PdmRemoteRecord> = createCrudService<PdmRemoteRecord>({
+export const pdmRemoteService = createCrudService({
   objectType: "netbox_pdm.pdmremote",
   table: pdmRemotes,
   idColumn: pdmRemotes.id,
@@ -254,59 +254,41 @@ export const pdmRemoteService: CrudService<PdmRemoteRecord> = createCrudService<
   defaults: PDM_REMOTE_DEFAULTS,
   hydrate,
   snapshot: pdmRemoteSnapshot,
-  async validate(ctx, input, current) {
+  readOnly: { last_seen_at: z.date().nullable(), link_candidates: z.array(z.number().int()) },
+  unique: [
+    {
+      field: "name",
+      column: pdmRemotes.name,
+      scope: { field: "pdm_endpoint", column: pdmRemotes.pdmEndpointId },
+      constraint: "pdm_remotes_endpoint_name_key",
+      message: "This PDM endpoint already has a remote with this name.",
+    },
+  ],
+  async validate(_ctx, input, current) {
     const errors: FieldErrors = {};
-    const endpointId = (input.pdm_endpoint as number | undefined) ?? current?.pdm_endpoint.id;
-    const name = (input.name as string | undefined) ?? current?.name;
-    const type = (input.remote_type as RemoteType | undefined) ?? current?.remote_type;
-    await checkRefExists(ctx, errors, {
-      table: pdmEndpoints,
-      idColumn: pdmEndpoints.id,
-      id: input.pdm_endpoint as number | undefined,
-      field: "pdm_endpoint",
-      label: "PDM endpoint",
-    });
-    if ((input.name !== undefined || input.pdm_endpoint !== undefined) && endpointId !== undefined && name !== undefined && !errors.pdm_endpoint)
-      await checkUnique(ctx, errors, {
-        table: pdmRemotes,
-        idColumn: pdmRemotes.id,
-        where: and(eq(pdmRemotes.pdmEndpointId, endpointId), eq(pdmRemotes.name, name)),
-        excludeId: current?.id ?? null,
-        field: "name",
-        message: "This PDM endpoint already has a remote with this name.",
-      });
-    await checkRefExists(ctx, errors, {
-      table: proxmoxEndpoints,
-      idColumn: proxmoxEndpoints.id,
-      id: input.linked_proxmox_endpoint as number | null | undefined,
-      field: "linked_proxmox_endpoint",
-      label: "Proxmox endpoint",
-    });
-    await checkRefExists(ctx, errors, {
-      table: pbsServers,
-      idColumn: pbsServers.id,
-      id: input.linked_pbs_server as number | null | undefined,
-      field: "linked_pbs_server",
-      label: "PBS server",
-    });
+    const type = input.remote_type ?? current?.remote_type;
     const links = resolveLinks(input, current);
     if (type === "pve" && links.pbs !== null)
       addFieldError(errors, "linked_pbs_server", "A PVE remote can only link a Proxmox endpoint, not a PBS server.");
     if (type === "pbs" && links.pve !== null)
       addFieldError(errors, "linked_proxmox_endpoint", "A PBS remote can only link a PBS server, not a Proxmox endpoint.");
-    return errors;
+    return Promise.resolve(errors);
   },
   async toValues(_ctx, input, current) {
-    const v: Record<string, unknown> = { lastUpdated: new Date() };
-    for (const [k, col] of Object.entries(PDM_REMOTE_COLUMNS)) if (input[k] !== undefined) v[col] = input[k];
+    const { pdm_endpoint, remote_type, web_url, last_error, linked_proxmox_endpoint: _pve, linked_pbs_server: _pbs, link_source: _source, ...own } = input;
     const links = resolveLinks(input, current);
-    v.linkedProxmoxEndpointId = links.pve;
-    v.linkedPbsServerId = links.pbs;
-    v.linkSource = links.source;
-    return v;
+    return Promise.resolve({
+      ...own,
+      pdmEndpointId: pdm_endpoint,
+      remoteType: remote_type,
+      webUrl: web_url,
+      lastError: last_error,
+      linkedProxmoxEndpointId: links.pve,
+      linkedPbsServerId: links.pbs,
+      linkSource: links.source,
+    });
   },
   constraints: {
-    pdm_remotes_endpoint_name_key: { field: "name", message: "This PDM endpoint already has a remote with this name." },
     pdm_remotes_link_kind_check: { field: "non_field_errors", message: "The link does not match the remote type." },
   },
 });

@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import {
@@ -11,18 +10,9 @@ import {
   sites,
   tenants,
 } from "@/db/schema";
-import type { FieldErrors } from "@/lib/errors";
+
 import { zDescription, zFingerprint, zHost, zName, zPort, zRefId } from "@/lib/validation/fields";
-import {
-  checkRefExists,
-  checkUnique,
-  createCrudService,
-  fkReverseRef,
-  iso,
-  m2mReverseRef,
-  type BaseRecord,
-  type CrudService,
-} from "../crud";
+import { createCrudService, fkReverseRef, iso, m2mReverseRef, type BaseRecord, type CrudService } from "../crud";
 import { pdmEndpointService } from "../pdm-endpoints";
 import { pdmRemoteService } from "../pdm-remotes";
 import { loadRefs, refOrNull, type Ref } from "../refs";
@@ -60,15 +50,15 @@ export const pbsServerCreateSchema = z.strictObject({ ...baseShape, verify_ssl: 
 
 type Table = typeof proxmoxEndpoints | typeof pbsServers;
 
-function defineService<R extends ProxmoxEndpointRecord>(opts: {
+function defineService<R extends ProxmoxEndpointRecord, S extends z.ZodObject>(opts: {
   table: Table;
   objectType: "netbox_proxbox.proxmoxendpoint" | "netbox_pbs.pbsserver";
   noun: string;
-  schema: z.ZodObject;
+  schema: S;
   defaults: Record<string, unknown>;
   extra: (row: Record<string, unknown>) => Partial<R>;
   referencedBy: () => ReturnType<typeof fkReverseRef>[];
-}): CrudService<R> {
+}): CrudService<R, S> {
   const t = opts.table;
   async function hydrate(db: Executor, rows: (typeof pbsServers.$inferSelect | typeof proxmoxEndpoints.$inferSelect)[]): Promise<R[]> {
     const siteRefs = await loadRefs(db, sites, rows.map((r) => r.siteId));
@@ -91,7 +81,7 @@ function defineService<R extends ProxmoxEndpointRecord>(opts: {
         }) as R,
     );
   }
-  return createCrudService<R>({
+  return createCrudService({
     objectType: opts.objectType,
     table: t,
     idColumn: t.id,
@@ -130,47 +120,16 @@ function defineService<R extends ProxmoxEndpointRecord>(opts: {
       created: iso(r.created),
       last_updated: iso(r.last_updated),
     }),
-    async validate(ctx, input, current) {
-      const errors: FieldErrors = {};
-      if (input.name !== undefined)
-        await checkUnique(ctx, errors, {
-          table: t,
-          idColumn: t.id,
-          where: eq(t.name, input.name as string),
-          excludeId: current?.id ?? null,
-          field: "name",
-          message: `A ${opts.noun} with this name already exists.`,
-        });
-      await checkRefExists(ctx, errors, { table: sites, idColumn: sites.id, id: input.site as number | null, field: "site", label: "site" });
-      await checkRefExists(ctx, errors, { table: tenants, idColumn: tenants.id, id: input.tenant as number | null, field: "tenant", label: "tenant" });
-      return errors;
-    },
+    unique: [{ field: "name", column: t.name, constraint: `${t === pbsServers ? "pbs_servers" : "proxmox_endpoints"}_name_key`, message: `A ${opts.noun} with this name already exists.` }],
     async toValues(_ctx, input) {
-      const map: Record<string, string> = {
-        name: "name",
-        host: "host",
-        port: "port",
-        fingerprint: "fingerprint",
-        verify_ssl: "verifySsl",
-        site: "siteId",
-        tenant: "tenantId",
-        description: "description",
-      };
-      const v: Record<string, unknown> = { lastUpdated: new Date() };
-      for (const [k, col] of Object.entries(map)) if (input[k] !== undefined) v[col] = input[k];
-      return v;
+      const { site, tenant, verify_ssl, ...own } = input;
+      return { ...own, verifySsl: verify_ssl, siteId: site, tenantId: tenant };
     },
     referencedBy: opts.referencedBy,
-    constraints: {
-      [`${t === pbsServers ? "pbs_servers" : "proxmox_endpoints"}_name_key`]: {
-        field: "name",
-        message: `A ${opts.noun} with this name already exists.`,
-      },
-    },
   });
 }
 
-export const proxmoxEndpointService: CrudService<ProxmoxEndpointRecord> = defineService<ProxmoxEndpointRecord>({
+export const proxmoxEndpointService = defineService<ProxmoxEndpointRecord, typeof proxmoxEndpointCreateSchema>({
   table: proxmoxEndpoints,
   objectType: "netbox_proxbox.proxmoxendpoint",
   noun: "Proxmox endpoint",
@@ -183,7 +142,7 @@ export const proxmoxEndpointService: CrudService<ProxmoxEndpointRecord> = define
   ],
 });
 
-export const pbsServerService: CrudService<PbsServerRecord> = defineService<PbsServerRecord>({
+export const pbsServerService = defineService<PbsServerRecord, typeof pbsServerCreateSchema>({
   table: pbsServers,
   objectType: "netbox_pbs.pbsserver",
   noun: "PBS server",

@@ -122,20 +122,22 @@ export async function updateSettings(ctx: ServiceContext, input: unknown, opts: 
     : parseInput(settingsReplaceSchema, isPlainObject(input) ? { ...SETTINGS_DEFAULTS, ...input } : input);
   return withTransaction(ctx, async (tx) => {
     const before = toRecord(await loadOrCreate(tx));
-    const cols: Record<string, string> = {
-      proxbox_api_url: "proxboxApiUrl",
-      branching_enabled: "branchingEnabled",
-      branch_name_prefix: "branchNamePrefix",
-      branch_on_conflict: "branchOnConflict",
-      pdm_fetch_concurrency: "pdmFetchConcurrency",
-      pdm_enabled: "pdmEnabled",
-      sync_schedule: "syncSchedule",
+    const { proxbox_api_url, branching_enabled, branch_name_prefix, branch_on_conflict, pdm_fetch_concurrency, pdm_enabled, sync_schedule, proxbox_api_key } = parsed;
+    const values = {
+      proxboxApiUrl: proxbox_api_url,
+      branchingEnabled: branching_enabled,
+      branchNamePrefix: branch_name_prefix,
+      branchOnConflict: branch_on_conflict,
+      pdmFetchConcurrency: pdm_fetch_concurrency,
+      pdmEnabled: pdm_enabled,
+      syncSchedule: sync_schedule,
+      proxboxApiKeyEncrypted: proxbox_api_key === undefined ? undefined : proxbox_api_key === "" ? "" : getSecretBox().encrypt(proxbox_api_key),
     };
-    const values: Record<string, unknown> = { lastUpdated: new Date() };
-    for (const [k, col] of Object.entries(cols)) if (parsed[k] !== undefined) values[col] = parsed[k];
-    if (typeof parsed.proxbox_api_key === "string")
-      values.proxboxApiKeyEncrypted = parsed.proxbox_api_key === "" ? "" : getSecretBox().encrypt(parsed.proxbox_api_key);
-    const [row] = await tx.db.update(pdmSettings).set(values).where(eq(pdmSettings.id, 1)).returning();
+    // An empty PATCH changes nothing (drizzle refuses an update without values).
+    const given = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+    const [row] = Object.keys(given).length
+      ? await tx.db.update(pdmSettings).set(given).where(eq(pdmSettings.id, 1)).returning()
+      : await tx.db.select().from(pdmSettings).where(eq(pdmSettings.id, 1));
     const after = toRecord(row!);
     await recordChanges(tx, [
       {

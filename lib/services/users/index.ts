@@ -5,7 +5,7 @@ import { USER_ROLES, revokedSessions, users, type User, type UserRole } from "@/
 import { unchangedLastUpdated } from "@/db/schema/columns";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/lib/auth/password";
 import { addFieldError, AppError, type FieldErrors } from "@/lib/errors";
-import { checkUnique, createCrudService, iso, type BaseRecord, type CrudService } from "../crud";
+import { createCrudService, iso, type BaseRecord } from "../crud";
 import { cachedActor, invalidateAuthCache } from "../auth-cache";
 import type { Actor } from "../context";
 import { recordTokenDeletesOfUser } from "../tokens";
@@ -59,11 +59,10 @@ async function hydrate(_db: Executor, rows: User[]): Promise<UserRecord[]> {
   return rows.map(toRecord);
 }
 
-export const userService: CrudService<UserRecord> = createCrudService<UserRecord>({
+export const userService = createCrudService({
   objectType: "users.user",
   table: users,
   idColumn: users.id,
-  permissions: { read: "users.read", write: "users.manage" },
   list: {
     id: users.id,
     filters: {
@@ -78,6 +77,9 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
   },
   schemas: { create: userCreateSchema, replace: userReplaceSchema, patch: userPatchSchema },
   defaults: { role: "viewer", is_active: true },
+  readOnly: { last_login: z.date().nullable() },
+  writeOnly: ["password"],
+  unique: [{ field: "username", column: users.username, constraint: "users_username_key", message: "A user with that username already exists." }],
   hydrate,
   snapshot: (r) => ({
     id: r.id,
@@ -89,15 +91,6 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
   }),
   async validate(ctx, input, current) {
     const errors: FieldErrors = {};
-    if (input.username !== undefined)
-      await checkUnique(ctx, errors, {
-        table: users,
-        idColumn: users.id,
-        where: eq(users.username, input.username as string),
-        excludeId: current?.id ?? null,
-        field: "username",
-        message: "A user with that username already exists.",
-      });
     // Never lock everyone out: the last active admin keeps the admin role.
     if (current && current.role === "admin" && current.is_active && (input.role !== undefined && input.role !== "admin" || input.is_active === false)) {
       const others = await ctx.db
@@ -110,16 +103,19 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
     return errors;
   },
   async toValues(_ctx, input, current) {
-    const v: Record<string, unknown> = { lastUpdated: new Date() };
-    if (input.username !== undefined) v.username = input.username;
-    if (input.role !== undefined) v.role = input.role;
-    if (input.is_active !== undefined) v.isActive = input.is_active;
-    if (typeof input.password === "string") {
-      v.passwordHash = await hashPassword(input.password);
-      // A new password ends every session signed in with the old one (issue 17).
-      if (current) v.credentialsVersion = sql`${users.credentialsVersion} + 1`;
-    }
-    return v;
+    const { username, role, is_active, password } = input;
+    return {
+      username,
+      role,
+      isActive: is_active,
+      ...(password !== undefined
+        ? {
+            passwordHash: await hashPassword(password),
+            // A new password ends every session signed in with the old one (issue 17).
+            ...(current ? { credentialsVersion: sql`${users.credentialsVersion} + 1` } : {}),
+          }
+        : {}),
+    };
   },
   // Role changes, deactivation and deletion apply to sessions and tokens at once.
   async afterWrite() {
@@ -136,7 +132,6 @@ export const userService: CrudService<UserRecord> = createCrudService<UserRecord
     invalidateAuthCache();
     await recordTokenDeletesOfUser(ctx, rec.id);
   },
-  constraints: { users_username_key: { field: "username", message: "A user with that username already exists." } },
 });
 
 /** Checks a username and password; null on any failure (same timing either way). */

@@ -1,4 +1,3 @@
-import { SERVICES } from "@/app/(app)/object-services";
 import { CHANGE_CSV } from "@/components/objects/changelog";
 import { CONFIGS } from "@/components/objects/registry";
 import { TOKEN_CSV } from "@/components/objects/token/config";
@@ -10,7 +9,8 @@ import type { BaseRecord } from "@/lib/services/crud";
 import type { ListInput, Page } from "@/lib/services/list";
 import { listTokens } from "@/lib/services/tokens";
 import { csvExportResponse, type CsvColumn, type CsvSource } from "@/lib/ui/csv-export";
-import { KINDS, type Kind } from "@/lib/ui/kinds";
+import { KIND_TYPES, type Kind } from "@/lib/object-types";
+import { serviceOf } from "@/lib/services/registry";
 import { parseListState } from "@/lib/ui/search-params";
 
 // GET /export/<list>/?<list filters> – CSV of every object the filtered list shows (all pages),
@@ -27,7 +27,7 @@ interface ExportSource {
 // The object kinds, plus the lists that are not CRUD kinds: API tokens and the change log.
 const SOURCES: Record<string, ExportSource> = {
   ...Object.fromEntries(
-    (Object.keys(KINDS) as Kind[]).map((k) => [k, { list: (ctx, input) => SERVICES[k].list(ctx, input), csv: CONFIGS[k].csv, plural: `${k}s` } satisfies ExportSource]),
+    (Object.keys(KIND_TYPES) as Kind[]).map((k) => [k, { list: (ctx, input) => serviceOf(k).list(ctx, input), csv: CONFIGS[k].csv, plural: `${k}s` } satisfies ExportSource]),
   ),
   token: { list: listTokens, csv: TOKEN_CSV, plural: "tokens" },
   change: { list: listObjectChanges, csv: CHANGE_CSV, plural: "changes" },

@@ -17,6 +17,6 @@ export const GET = apiRoute("tokens.read_own", async ({ req, ctx, baseUrl }) => 
 
 // POST /api/users/tokens/ – create a token; the key is in this response only.
 export const POST = apiRoute("tokens.manage_own", async ({ req, ctx, baseUrl }) => {
-  const { token, key } = await createToken(ctx, writableBody("users.token", await readJsonBody(req)));
+  const { token, key } = await createToken(ctx, writableBody("users.token", await readJsonBody(req), ["last_used"]));
   return jsonResponse({ ...serializeRecord("users.token", token, baseUrl), key }, 201);
 });

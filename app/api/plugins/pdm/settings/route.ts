@@ -13,9 +13,9 @@ function shape(rec: SettingsRecord, baseUrl: string) {
 export const GET = apiRoute("inventory.read", async ({ ctx, baseUrl }) => jsonResponse(shape(await getSettings(ctx), baseUrl)));
 
 export const PUT = apiRoute("settings.write", async ({ req, ctx, baseUrl }) =>
-  jsonResponse(shape(await updateSettings(ctx, writableBody("netbox_pdm.pdmsettings", await readJsonBody(req)), { partial: false }), baseUrl)),
+  jsonResponse(shape(await updateSettings(ctx, writableBody("netbox_pdm.pdmsettings", await readJsonBody(req), ["has_proxbox_api_key"]), { partial: false }), baseUrl)),
 );
 
 export const PATCH = apiRoute("settings.write", async ({ req, ctx, baseUrl }) =>
-  jsonResponse(shape(await updateSettings(ctx, writableBody("netbox_pdm.pdmsettings", await readJsonBody(req)), { partial: true }), baseUrl)),
+  jsonResponse(shape(await updateSettings(ctx, writableBody("netbox_pdm.pdmsettings", await readJsonBody(req), ["has_proxbox_api_key"]), { partial: true }), baseUrl)),
 );

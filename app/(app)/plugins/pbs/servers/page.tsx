@@ -1,8 +1,0 @@
-import { ListPage, listMetadata } from "@/components/objects/pages";
-import type { RawSearchParams } from "@/lib/ui/search-params";
-
-export const metadata = listMetadata("pbs-server");
-
-export default function Page({ searchParams }: { searchParams: Promise<RawSearchParams> }) {
-  return <ListPage kind="pbs-server" searchParams={searchParams} />;
-}

@@ -1,4 +1,0 @@
-import { apiRoot } from "@/lib/api/roots";
-
-// GET /api/dcim/ – the endpoints below it.
-export const GET = apiRoot("/api/dcim/", ["sites/"]);

@@ -1,4 +1,0 @@
-import { apiRoot } from "@/lib/api/roots";
-
-// GET /api/tenancy/ – the endpoints below it.
-export const GET = apiRoot("/api/tenancy/", ["tenants/"]);
