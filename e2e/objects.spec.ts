@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { KIND_TYPES, objectType, type Kind } from "../lib/object-types";
 import { adminHeaders, apiCreate, authFile, keepScreenshot, unique } from "./support";
 
 // Every object type through the UI, NetBox style: create, view, edit, changelog, filter, export,
@@ -18,24 +19,16 @@ async function exportCsv(page: Page): Promise<string> {
 
 const FP = "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99";
 
-interface Row {
-  name: string;
-  list: string;
-  api: string;
-  role: "editor" | "admin";
-  heading: string;
+/** What the registry cannot know of a kind: how to fill its form, a valid body, one invalid input. */
+interface Sample {
   fill(page: Page, name: string): Promise<void>;
   body(name: string): Record<string, unknown>;
   bad?: { fill(page: Page): Promise<void>; field: string; message: RegExp };
 }
 
-const ROWS: Row[] = [
-  {
-    name: "site",
-    list: "/dcim/sites/",
-    api: "/api/dcim/sites/",
-    role: "editor",
-    heading: "Sites",
+// Every registered kind must have a sample (the Record makes a new kind without one a type error).
+const SAMPLES: Record<Kind, Sample | null> = {
+  "site": {
     fill: async (p, n) => {
       await p.getByLabel("Name").fill(n);
       await p.getByLabel("Slug").fill(n.toLowerCase());
@@ -43,24 +36,14 @@ const ROWS: Row[] = [
     body: (n) => ({ name: n, slug: n.toLowerCase() }),
     bad: { fill: async (p) => (await p.getByLabel("Name").fill("Bad"), await p.getByLabel("Slug").fill("Not a slug")), field: "slug", message: /valid slug/ },
   },
-  {
-    name: "tenant",
-    list: "/tenancy/tenants/",
-    api: "/api/tenancy/tenants/",
-    role: "editor",
-    heading: "Tenants",
+  "tenant": {
     fill: async (p, n) => {
       await p.getByLabel("Name").fill(n);
       await p.getByLabel("Slug").fill(n.toLowerCase());
     },
     body: (n) => ({ name: n, slug: n.toLowerCase() }),
   },
-  {
-    name: "proxmox-endpoint",
-    list: "/plugins/proxbox/endpoints/",
-    api: "/api/plugins/proxbox/endpoints/",
-    role: "editor",
-    heading: "Proxmox endpoints",
+  "proxmox-endpoint": {
     fill: async (p, n) => {
       await p.getByLabel("Name").fill(n);
       await p.getByLabel("Host").fill("pve.e2e.example");
@@ -69,12 +52,7 @@ const ROWS: Row[] = [
     body: (n) => ({ name: n, host: "pve.e2e.example" }),
     bad: { fill: async (p) => (await p.getByLabel("Name").fill("x"), await p.getByLabel("Host").fill("h.example"), await p.getByLabel("Fingerprint").fill("12:34")), field: "fingerprint", message: /SHA-256/ },
   },
-  {
-    name: "pbs-server",
-    list: "/plugins/pbs/servers/",
-    api: "/api/plugins/pbs/servers/",
-    role: "editor",
-    heading: "PBS servers",
+  "pbs-server": {
     fill: async (p, n) => {
       await p.getByLabel("Name").fill(n);
       await p.getByLabel("Host").fill("2001:db8::42");
@@ -82,12 +60,7 @@ const ROWS: Row[] = [
     body: (n) => ({ name: n, host: "pbs.e2e.example" }),
     bad: { fill: async (p) => (await p.getByLabel("Name").fill("x"), await p.getByLabel("Host").fill("h.example"), await p.getByLabel("Port").fill("70000")), field: "port", message: /65535/ },
   },
-  {
-    name: "pdm-endpoint",
-    list: "/plugins/pdm/endpoints/",
-    api: "/api/plugins/pdm/endpoints/",
-    role: "editor",
-    heading: "PDM endpoints",
+  "pdm-endpoint": {
     fill: async (p, n) => {
       await p.getByLabel("Name").fill(n);
       await p.getByLabel("Host").fill("pdm.e2e.example");
@@ -97,12 +70,7 @@ const ROWS: Row[] = [
     body: (n) => ({ name: n, host: "pdm.e2e.example", token_id: "root@pam!e2e", token_secret: "s" }),
     bad: { fill: async (p) => (await p.getByLabel("Name").fill("x"), await p.getByLabel("Host").fill("h.example"), await p.getByLabel("API token id").fill("root")), field: "token_id", message: /user@realm!tokenname/ },
   },
-  {
-    name: "user",
-    list: "/users/users/",
-    api: "/api/users/users/",
-    role: "admin",
-    heading: "Users",
+  "user": {
     fill: async (p, n) => {
       await p.getByLabel("Username").fill(n);
       await p.getByLabel("Password").fill("a-long-password");
@@ -110,7 +78,26 @@ const ROWS: Row[] = [
     body: (n) => ({ username: n, password: "a-long-password" }),
     bad: { fill: async (p) => (await p.getByLabel("Username").fill("shortpw"), await p.getByLabel("Password").fill("short")), field: "password", message: /too short/ },
   },
-];
+  // Remotes come from PDM: no form to add one (their own spec below).
+  "pdm-remote": null,
+};
+
+interface Row extends Sample {
+  name: Kind;
+  list: string;
+  api: string;
+  role: "editor" | "admin";
+  heading: string;
+}
+
+// The rows come from the registry: each kind's pages, API path, the role that may write it.
+const ROWS: Row[] = (Object.keys(SAMPLES) as Kind[]).flatMap((kind) => {
+  const sample = SAMPLES[kind];
+  if (!sample) return [];
+  const t = objectType(KIND_TYPES[kind]);
+  const heading = t.plural.charAt(0).toUpperCase() + t.plural.slice(1);
+  return [{ ...sample, name: kind, list: t.uiPath, api: t.apiPath, role: t.permissions.write === "inventory.write" ? ("editor" as const) : ("admin" as const), heading }];
+});
 
 for (const row of ROWS) {
   test.describe(`${row.name} through the UI`, () => {

@@ -15,12 +15,12 @@ vi.mock("@/lib/auth/session", () => ({
   },
 }));
 
-const { bulkDeleteAction, deleteObjectAction, saveObjectAction } = await import("@/app/(app)/object-actions");
-const { resetRemoteLinkAction, updateRemoteAction } = await import("@/app/(app)/plugins/pdm/remotes/actions");
-const { pinFingerprintAction, syncNowAction, testConnectionAction } = await import("@/app/(app)/plugins/pdm/endpoints/actions");
-const { updateSettingsAction } = await import("@/app/(app)/plugins/pdm/settings/actions");
-const { createTokenAction, deleteTokenAction } = await import("@/app/(app)/users/tokens/actions");
-const { discardBranchAction, mergeBranchAction } = await import("@/app/(app)/plugins/pdm/branches/actions");
+const { bulkDeleteAction, deleteObjectAction, saveObjectAction } = await import("@/actions/objects");
+const { resetRemoteLinkAction, updateRemoteAction } = await import("@/actions/remotes");
+const { pinFingerprintAction, syncNowAction, testConnectionAction } = await import("@/actions/endpoints");
+const { updateSettingsAction } = await import("@/actions/settings");
+const { createTokenAction, deleteTokenAction } = await import("@/actions/tokens");
+const { discardBranchAction, mergeBranchAction } = await import("@/actions/branches");
 const { log, MAX_LOG_LINE } = await import("@/lib/log");
 const { siteService } = await import("@/lib/services/organization");
 

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, useTransition, type ReactNode } from "react";
-import { bulkDeleteAction } from "@/app/(app)/object-actions";
+import { bulkDeleteAction } from "@/actions/objects";
 import { Button } from "@/components/ui/button";
 import type { Kind } from "@/lib/ui/kinds";
 

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { deleteObjectAction } from "@/app/(app)/object-actions";
+import { deleteObjectAction } from "@/actions/objects";
 import { Button } from "@/components/ui/button";
 import type { Kind } from "@/lib/ui/kinds";
 

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { saveObjectAction } from "@/app/(app)/object-actions";
+import { saveObjectAction } from "@/actions/objects";
 import { Button, buttonClass } from "@/components/ui/button";
 import type { FieldErrors } from "@/lib/errors";
 import type { Kind } from "@/lib/ui/kinds";

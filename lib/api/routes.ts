@@ -1,3 +1,4 @@
+import "server-only";
 import type { NextRequest } from "next/server";
 import { OBJECT_TYPES, type ObjectType } from "@/lib/object-types";
 import { crudServices } from "@/lib/services/registry";

@@ -1,3 +1,4 @@
+import "server-only";
 import { KIND_TYPES, type Kind, type ObjectType } from "@/lib/object-types";
 import type { AnyCrudService } from "./crud";
 import { siteService, tenantService } from "./organization";
@@ -18,6 +19,11 @@ export function serviceOf(kind: Kind): AnyCrudService {
   const svc = BY_TYPE.get(KIND_TYPES[kind]);
   if (!svc) throw new Error(`no service registered for ${kind}`);
   return svc;
+}
+
+/** The CRUD service of a type, if it has one. */
+export function serviceOfType(type: ObjectType): AnyCrudService | null {
+  return BY_TYPE.get(type) ?? null;
 }
 
 /** Every registered CRUD service, by kind. */

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupApi } from "@/tests/api";
 import { describeEachDb, uniq } from "@/tests/db";
 import { expectChangeLogReplays } from "@/tests/record";
+import { objectType, type ObjectType } from "@/lib/object-types";
+import { crudServices } from "@/lib/services/registry";
 import { api, asJson, listOf, type Json } from "./client";
 
 // The table-driven NetBox API suite (SPEC §6): every object type through list/get/create/PUT/
@@ -18,13 +20,12 @@ interface Deps {
   endpoint: number;
 }
 
-interface Row {
-  type: string;
-  path: string;
+/** What the registry cannot know of a type: valid and invalid bodies, filters to try. */
+interface Sample {
+  type: ObjectType;
   /** A valid create body; `name` must be unique (prefix-able for list tests). */
   make(d: Deps, name: string): Json;
   patch: Json;
-  writeRole: "editor" | "admin";
   /** Invalid bodies → the field that must carry the error. */
   errors: [Json | ((d: Deps) => Json), string][];
   /** Extra filters: query → whether the created object (made with `make`) matches. */
@@ -34,13 +35,11 @@ interface Row {
   secrets?: string[];
 }
 
-const TABLE: Row[] = [
+const SAMPLES: Sample[] = [
   {
     type: "dcim.site",
-    path: "/api/dcim/sites/",
     make: (_d, name) => ({ name, slug: name.toLowerCase() }),
     patch: { description: "patched" },
-    writeRole: "editor",
     errors: [
       [{ name: "", slug: "x" }, "name"],
       [{ name: "Bad slug", slug: "Not A Slug" }, "slug"],
@@ -51,19 +50,15 @@ const TABLE: Row[] = [
   },
   {
     type: "tenancy.tenant",
-    path: "/api/tenancy/tenants/",
     make: (_d, name) => ({ name, slug: name.toLowerCase(), description: "t" }),
     patch: { description: "patched" },
-    writeRole: "editor",
     errors: [[{ name: "x" }, "slug"]],
     filters: () => [[`description=t`, true], [`description__isnull=true`, false]],
   },
   {
     type: "netbox_proxbox.proxmoxendpoint",
-    path: "/api/plugins/proxbox/endpoints/",
     make: (d, name) => ({ name, host: "pve1.example.net", fingerprint: FP, site: d.site, tenant: d.tenant }),
     patch: { port: 8443 },
-    writeRole: "editor",
     refs: ["site", "tenant"],
     errors: [
       [{ name: "x", host: "bad host!" }, "host"],
@@ -76,17 +71,14 @@ const TABLE: Row[] = [
   },
   {
     type: "netbox_pbs.pbsserver",
-    path: "/api/plugins/pbs/servers/",
     make: (d, name) => ({ name, host: "2001:db8::7", verify_ssl: false, tenant: d.tenant }),
     patch: { verify_ssl: true },
-    writeRole: "editor",
     refs: ["site", "tenant"],
     errors: [[{ name: "x", host: "h.example", verify_ssl: "no" }, "verify_ssl"]],
     filters: (d) => [[`verify_ssl=false`, true], [`verify_ssl=true`, false], [`site_id__isnull=true`, true], [`tenant_id=${d.tenant}`, true]],
   },
   {
     type: "netbox_pdm.pdmendpoint",
-    path: "/api/plugins/pdm/endpoints/",
     make: (d, name) => ({
       name,
       host: "pdm.example.net",
@@ -98,7 +90,6 @@ const TABLE: Row[] = [
       pbs_servers: [d.pbs],
     }),
     patch: { timeout_seconds: 45 },
-    writeRole: "editor",
     refs: ["site", "tenant", "proxmox_endpoints", "pbs_servers"],
     secrets: ["token_secret"],
     errors: [
@@ -113,7 +104,6 @@ const TABLE: Row[] = [
   },
   {
     type: "netbox_pdm.pdmremote",
-    path: "/api/plugins/pdm/remotes/",
     make: (d, name) => ({
       pdm_endpoint: d.endpoint,
       name: name.replace(/[^A-Za-z0-9._-]/g, "-"),
@@ -123,7 +113,6 @@ const TABLE: Row[] = [
       linked_proxmox_endpoint: d.pve,
     }),
     patch: { description: "patched" },
-    writeRole: "editor",
     refs: ["pdm_endpoint", "linked_proxmox_endpoint", "linked_pbs_server"],
     errors: [
       [(d) => ({ pdm_endpoint: d.endpoint, name: "r", remote_type: "pve", linked_pbs_server: d.pbs }), "linked_pbs_server"],
@@ -143,10 +132,8 @@ const TABLE: Row[] = [
   },
   {
     type: "users.user",
-    path: "/api/users/users/",
     make: (_d, name) => ({ username: name, password: "a-long-password", role: "viewer" }),
     patch: { role: "editor" },
-    writeRole: "admin",
     nameField: "username",
     secrets: ["password"],
     errors: [
@@ -157,6 +144,20 @@ const TABLE: Row[] = [
     filters: () => [[`role=viewer`, true], [`role=admin`, false], [`is_active=true`, true]],
   },
 ];
+
+interface Row extends Sample {
+  path: string;
+  writeRole: "editor" | "admin";
+}
+
+// The table is the registry's CRUD types (path, who may write them), each with its sample.
+const TABLE: Row[] = crudServices().map(([kind, service]) => {
+  const type = service.definition.objectType;
+  const sample = SAMPLES.find((x) => x.type === type);
+  if (!sample) throw new Error(`tests/api/crud.test.ts: no sample for ${kind} (${type})`);
+  const t = objectType(type);
+  return { ...sample, path: t.apiPath, writeRole: t.permissions.write === "inventory.write" ? "editor" : "admin" };
+});
 
 describeEachDb("REST API", (get) => {
   let keys: Awaited<ReturnType<typeof setupApi>>;

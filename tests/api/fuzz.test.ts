@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { beforeAll, expect, it } from "vitest";
 import { setupApi } from "@/tests/api";
 import { describeEachDb, uniq } from "@/tests/db";
+import { CREATE_PATHS, LIST_PATHS } from "./routes";
 import { api, asJson } from "./client";
 
 // Property: whatever body or query string a client sends to any write or list endpoint, the API
@@ -42,19 +43,8 @@ const query = fc
   .array(fc.tuple(fc.constantFrom(...QUERY_KEYS), fc.oneof(fc.string({ unit: "binary", maxLength: 20 }), fc.constantFrom("-1", "0", "1000000", "true", "null", "9999999999999", "\u0000", "2026-01-01", "1e99"))), { maxLength: 5 })
   .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"));
 
-const LISTS = [
-  "/api/plugins/pdm/endpoints/",
-  "/api/plugins/pdm/remotes/",
-  "/api/dcim/sites/",
-  "/api/tenancy/tenants/",
-  "/api/plugins/proxbox/endpoints/",
-  "/api/plugins/pbs/servers/",
-  "/api/core/object-changes/",
-  "/api/users/users/",
-  "/api/users/tokens/",
-  "/api/plugins/pdm/sync-runs/",
-];
-const CREATES = LISTS.filter((p) => !p.includes("object-changes") && !p.includes("sync-runs"));
+const LISTS = LIST_PATHS;
+const CREATES = CREATE_PATHS;
 
 describeEachDb("API fuzzing", (get) => {
   let keys: Awaited<ReturnType<typeof setupApi>>;

@@ -15,6 +15,8 @@ import * as status from "@/app/api/status/route";
 import * as tokens from "@/app/api/users/tokens/route";
 import * as tokenDetail from "@/app/api/users/tokens/[id]/route";
 import { registryRoutes } from "@/lib/api/routes";
+import { OBJECT_TYPES, objectType, type ObjectType } from "@/lib/object-types";
+import { crudServices } from "@/lib/services/registry";
 
 // Every REST route by its URL pattern ({id} for the dynamic segment), for in-process tests: the
 // route files of their own, and the routes the object registry derives (lib/api/routes.ts, served
@@ -65,3 +67,9 @@ export function handlerFor(path: string, method: string): Handler {
   if (!target || !handler) throw new Error(`no ${method} route for ${path}`);
   return (req) => handler(req, { params: Promise.resolve(target.params) });
 }
+
+/** Every list endpoint the registry's types have (all but the settings singleton). */
+export const LIST_PATHS: string[] = (Object.keys(OBJECT_TYPES) as ObjectType[]).filter((t) => objectType(t).detailPages || t === "users.token").map((t) => OBJECT_TYPES[t].apiPath);
+
+/** Every list endpoint that creates: the registry's CRUD types, and API tokens. */
+export const CREATE_PATHS: string[] = [...crudServices().map(([, s]) => OBJECT_TYPES[s.definition.objectType].apiPath), OBJECT_TYPES["users.token"].apiPath];

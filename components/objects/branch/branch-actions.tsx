@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useState, useTransition } from "react";
-import { discardBranchAction, mergeBranchAction } from "@/app/(app)/plugins/pdm/branches/actions";
+import { discardBranchAction, mergeBranchAction } from "@/actions/branches";
 import { Button } from "@/components/ui/button";
 
 /**

@@ -1,21 +1,11 @@
 import type { BranchDiffEntry } from "@/lib/services/branches";
 import type { ServiceContext } from "@/lib/services/context";
-import type { CrudService } from "@/lib/services/crud";
-import { siteService, tenantService } from "@/lib/services/organization";
-import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
-import { pbsServerService, proxmoxEndpointService } from "@/lib/services/proxmox";
+import { serviceOfType } from "@/lib/services/registry";
 import type { ObjectType } from "@/lib/object-types";
 import { REF_FIELDS, type RefNames } from "./values";
 
 // The names behind the ids a diff's reference fields hold, loaded once per page.
 
-const LOADERS: Partial<Record<ObjectType, CrudService<{ id: number; display: string }>>> = {
-  "netbox_pdm.pdmendpoint": pdmEndpointService,
-  "netbox_proxbox.proxmoxendpoint": proxmoxEndpointService,
-  "netbox_pbs.pbsserver": pbsServerService,
-  "dcim.site": siteService,
-  "tenancy.tenant": tenantService,
-};
 
 export async function resolveRefNames(ctx: ServiceContext, values: { field: string; values: unknown[] }[]): Promise<RefNames> {
   const wanted = new Map<ObjectType, Set<number>>();
@@ -29,9 +19,9 @@ export async function resolveRefNames(ctx: ServiceContext, values: { field: stri
   const names: RefNames = {};
   await Promise.all(
     [...wanted].map(async ([type, ids]) => {
-      const loader = LOADERS[type];
-      if (!loader || !ids.size) return;
-      const rows = await loader.load(ctx.db, [...ids]);
+      const service = serviceOfType(type);
+      if (!service || !ids.size) return;
+      const rows = (await service.list(ctx, { filters: { id: [...ids].map(String) }, limit: 1000 })).results;
       names[type] = new Map(rows.map((r) => [r.id, r.display]));
     }),
   );

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { pinFingerprintAction, syncNowAction, testConnectionAction } from "@/app/(app)/plugins/pdm/endpoints/actions";
+import { pinFingerprintAction, syncNowAction, testConnectionAction } from "@/actions/endpoints";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import type { ConnectionTestResult } from "@/lib/services/pdm-endpoints/connection";

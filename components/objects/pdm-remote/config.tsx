@@ -9,7 +9,6 @@ import { RemoteHistoryCard } from "../branch/history";
 import type { KindConfig } from "../config";
 import { AttributeTable, Dash, Mono, RefLink } from "../detail";
 import { pbsServerOptions, pdmEndpointOptions, proxmoxEndpointOptions } from "../options";
-import { DEFAULT_PORTS } from "@/db/schema";
 import { LinkBadge, RemoteStatusBadge } from "./badges";
 import { RemoteForm } from "./remote-form";
 
@@ -64,7 +63,7 @@ export const pdmRemoteConfig: KindConfig<PdmRemoteRecord> = {
   ],
   async detail(ctx, r) {
     const candidates = r.link_candidates.length
-      ? await (r.remote_type === "pve" ? proxmoxEndpointService : pbsServerService).load(ctx.db, r.link_candidates)
+      ? (await (r.remote_type === "pve" ? proxmoxEndpointService : pbsServerService).list(ctx, { filters: { id: r.link_candidates.map(String) }, limit: 1000 })).results
       : [];
     return (
       <div className="space-y-5">
@@ -138,7 +137,7 @@ export const pdmRemoteConfig: KindConfig<PdmRemoteRecord> = {
                 {r.nodes.map((n, i) => (
                   <tr key={i}>
                     <td className="py-1.5 pr-3">{n.host}</td>
-                    <td className="py-1.5 pr-3">{n.port ?? <span className="text-slate-400">default ({DEFAULT_PORTS[r.remote_type]})</span>}</td>
+                    <td className="py-1.5 pr-3">{n.port ?? <span className="text-slate-400">default ({(r.remote_type === "pve" ? proxmoxEndpointService : pbsServerService).definition.defaults.port as number})</span>}</td>
                     <td className="py-1.5">{n.fingerprint ? <Mono>{n.fingerprint}</Mono> : <Dash />}</td>
                   </tr>
                 ))}

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { resetRemoteLinkAction, updateRemoteAction } from "@/app/(app)/plugins/pdm/remotes/actions";
+import { resetRemoteLinkAction, updateRemoteAction } from "@/actions/remotes";
 import { Button, buttonClass } from "@/components/ui/button";
 import type { FieldErrors } from "@/lib/errors";
 

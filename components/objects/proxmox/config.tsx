@@ -1,10 +1,8 @@
 import Link from "next/link";
-import { eq } from "drizzle-orm";
 import { Card } from "@/components/ui/card";
-import { DEFAULT_PORTS, pdmEndpointPbsServers, pdmEndpointProxmoxEndpoints } from "@/db/schema";
-import { pdmEndpointService } from "@/lib/services/pdm-endpoints";
+import { endpointsDeclaring } from "@/lib/services/pdm-endpoints";
 import { pdmRemoteService } from "@/lib/services/pdm-remotes";
-import type { PbsServerRecord, ProxmoxEndpointRecord } from "@/lib/services/proxmox";
+import { pbsServerService, proxmoxEndpointService, type PbsServerRecord, type ProxmoxEndpointRecord } from "@/lib/services/proxmox";
 import { formatDateTime } from "@/lib/ui/format";
 import { str, type KindConfig } from "../config";
 import { AttributeTable, BoolBadge, Dash, Mono, RefLink } from "../detail";
@@ -39,7 +37,7 @@ export function proxmoxLikeConfig<R extends ProxmoxEndpointRecord>(kind: "proxmo
       const fields: FieldSpec[] = [
         { name: "name", label: "Name", kind: "text", required: true },
         { name: "host", label: "Host", kind: "text", required: true, help: "DNS name, IPv4 or IPv6 address." },
-        { name: "port", label: "Port", kind: "number", min: 1, max: 65535, placeholder: String(pbs ? DEFAULT_PORTS.pbs : DEFAULT_PORTS.pve) },
+        { name: "port", label: "Port", kind: "number", min: 1, max: 65535, placeholder: String((pbs ? pbsServerService : proxmoxEndpointService).definition.defaults.port) },
         { name: "fingerprint", label: "Fingerprint", kind: "text", nullIfBlank: true, help: "SHA-256 of the certificate: 32 bytes of hex, colons optional." },
       ];
       if (pbs) fields.push({ name: "verify_ssl", label: "Verify SSL", kind: "checkbox" });
@@ -61,13 +59,10 @@ export function proxmoxLikeConfig<R extends ProxmoxEndpointRecord>(kind: "proxmo
       description: r?.description ?? "",
     }),
     async detail(ctx, r) {
-      const [remotes, declaredBy] = await Promise.all([
+      const [remotes, declaring] = await Promise.all([
         pdmRemoteService.list(ctx, { filters: { [linkFilter]: [String(r.id)] }, limit: 10 }),
-        pbs
-          ? ctx.db.select({ id: pdmEndpointPbsServers.pdmEndpointId }).from(pdmEndpointPbsServers).where(eq(pdmEndpointPbsServers.pbsServerId, r.id))
-          : ctx.db.select({ id: pdmEndpointProxmoxEndpoints.pdmEndpointId }).from(pdmEndpointProxmoxEndpoints).where(eq(pdmEndpointProxmoxEndpoints.proxmoxEndpointId, r.id)),
+        endpointsDeclaring(ctx, pbs ? { pbsServer: r.id } : { proxmoxEndpoint: r.id }),
       ]);
-      const declaring = declaredBy.length ? await pdmEndpointService.load(ctx.db, declaredBy.map((d) => d.id)) : [];
       return (
         <div className="grid gap-5 lg:grid-cols-2">
           <Card title={pbs ? "PBS server" : "Proxmox endpoint"}>

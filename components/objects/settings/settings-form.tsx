@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { updateSettingsAction } from "@/app/(app)/plugins/pdm/settings/actions";
+import { updateSettingsAction } from "@/actions/settings";
 import { Button } from "@/components/ui/button";
 import type { FieldErrors } from "@/lib/errors";
 import type { SettingsRecord } from "@/lib/services/settings";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { createTokenAction, type CreatedToken } from "@/app/(app)/users/tokens/actions";
+import { createTokenAction, type CreatedToken } from "@/actions/tokens";
 import { Button } from "@/components/ui/button";
 import type { FieldErrors } from "@/lib/errors";
 

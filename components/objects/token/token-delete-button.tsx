@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { deleteTokenAction } from "@/app/(app)/users/tokens/actions";
+import { deleteTokenAction } from "@/actions/tokens";
 import { Button } from "@/components/ui/button";
 
 /** Deletes one token after the browser's confirmation; scripts using it stop working at once. */

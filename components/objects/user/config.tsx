@@ -1,10 +1,12 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
-import { USER_ROLES } from "@/db/schema";
-import type { UserRecord } from "@/lib/services/users";
+import { userCreateSchema, type UserRecord } from "@/lib/services/users";
 import { formatDateTime } from "@/lib/ui/format";
 import type { KindConfig } from "../config";
+
+/** The roles, as the service's schema declares them. */
+const ROLES = userCreateSchema.shape.role.options.map((r) => ({ value: r, label: r }));
 import { AttributeTable, BoolBadge } from "../detail";
 
 // People (SPEC §8), managed by admins.
@@ -19,14 +21,14 @@ export const userConfig: KindConfig<UserRecord> = {
     { label: "Last login", sort: "last_login", render: (r) => formatDateTime(r.last_login) },
   ],
   filters: async () => [
-    { name: "role", label: "Role", options: USER_ROLES.map((r) => ({ value: r, label: r })) },
+    { name: "role", label: "Role", options: ROLES },
     { name: "is_active", label: "Active", options: [{ value: "true", label: "Yes" }, { value: "false", label: "No" }] },
   ],
   empty: "No users.",
   fields: async (_ctx, rec) => [
     { name: "username", label: "Username", kind: "text", required: true },
     { name: "password", label: "Password", kind: "password", required: rec === null, help: rec ? "Leave blank to keep the current password." : "At least 8 characters." },
-    { name: "role", label: "Role", kind: "select", required: true, options: USER_ROLES.map((r) => ({ value: r, label: r })) },
+    { name: "role", label: "Role", kind: "select", required: true, options: ROLES },
     { name: "is_active", label: "Active", kind: "checkbox" },
   ],
   initial: (r) => ({ username: r?.username ?? "", password: "", role: r?.role ?? "viewer", is_active: r?.is_active ?? true }),

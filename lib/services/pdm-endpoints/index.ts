@@ -352,3 +352,13 @@ export async function getPdmEndpointConnection(ctx: ServiceContext, id: number):
     enabled: row.enabled,
   };
 }
+
+/** The PDM endpoints that declare a Proxmox endpoint or PBS server as one they manage (SPEC §2.1). */
+export async function endpointsDeclaring(ctx: ServiceContext, target: { proxmoxEndpoint: number } | { pbsServer: number }): Promise<PdmEndpointRecord[]> {
+  authorize(ctx.actor, "inventory.read");
+  const rows =
+    "pbsServer" in target
+      ? await ctx.db.select({ id: pdmEndpointPbsServers.pdmEndpointId }).from(pdmEndpointPbsServers).where(eq(pdmEndpointPbsServers.pbsServerId, target.pbsServer))
+      : await ctx.db.select({ id: pdmEndpointProxmoxEndpoints.pdmEndpointId }).from(pdmEndpointProxmoxEndpoints).where(eq(pdmEndpointProxmoxEndpoints.proxmoxEndpointId, target.proxmoxEndpoint));
+  return pdmEndpointService.load(ctx.db, rows.map((r) => r.id));
+}
