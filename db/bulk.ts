@@ -1,6 +1,5 @@
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
-import { isoString } from "@/lib/util/iso-date";
 import { rowsOf, type Executor } from "./client";
 
 // Multi-thousand-row inserts for the sync. One jsonb parameter per chunk, expanded server-side by
@@ -42,7 +41,7 @@ export function idIn(column: PgColumn, ids: readonly number[]): SQL {
 }
 
 function toJson(v: unknown): unknown {
-  return v instanceof Date ? (isoString(v) ?? v.toISOString()) : v;
+  return v instanceof Date ? v.toISOString() : v;
 }
 
 /**

@@ -27,7 +27,7 @@ export function crudRoutes(service: AnyCrudService) {
           const params = req.nextUrl.searchParams;
           const page = await service.list(ctx, listInputFromSearchParams(params));
           const brief = isBrief(params);
-          return { body: jsonBytes(paginated(page, req.url, baseUrl, (r) => (brief ? serializeBrief(type, r, baseUrl) : one(r, baseUrl)))), snapshot: page.snapshot };
+          return jsonBytes(paginated(page, req.url, baseUrl, (r) => (brief ? serializeBrief(type, r, baseUrl) : one(r, baseUrl))));
         });
         return jsonBytesResponse(body);
       }),

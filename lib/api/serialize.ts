@@ -1,6 +1,5 @@
 import { OBJECT_TYPES, referenceFields, type ObjectType } from "@/lib/object-types";
 import type { Page } from "@/lib/services/list";
-import { isoString } from "@/lib/util/iso-date";
 
 // Records → NetBox JSON: `id`, `url`, `display` first; nested references get their `url`;
 // dates as ISO strings, made here: a Date left to JSON.stringify costs it its fast path (a 50-row
@@ -29,7 +28,7 @@ export function serializeRecord(type: ObjectType, rec: { id: number | string; di
     const v = src[k];
     const refType = refs[k];
     if (refType) out[k] = Array.isArray(v) ? v.map((x) => withUrl(baseUrl, refType, x)) : withUrl(baseUrl, refType, v);
-    else out[k] = v instanceof Date ? isoString(v) : v;
+    else out[k] = v instanceof Date ? v.toISOString() : v;
   }
   return out;
 }

@@ -22,6 +22,8 @@ export interface ServiceContext {
   syncRunId?: number | null;
   /** True inside withTransaction: nested calls join the open transaction. */
   inTransaction?: boolean;
+  /** Inside a transaction: what runs once it has committed (cache invalidation). */
+  afterCommit?: (() => void)[];
 }
 
 export const SYSTEM_ACTOR: Actor = { kind: "system", userId: null, username: "system", role: "admin", writeEnabled: true };
@@ -33,5 +35,17 @@ export function createContext(db: Executor, actor: Actor, opts: { requestId?: st
 /** Runs `fn` in a transaction, joining the caller's if one is already open. */
 export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceContext) => Promise<T>): Promise<T> {
   if (ctx.inTransaction) return fn(ctx);
-  return (ctx.db as Db).transaction(async (tx) => fn({ ...ctx, db: tx, inTransaction: true }));
+  const afterCommit: (() => void)[] = [];
+  const result = await (ctx.db as Db).transaction(async (tx) => fn({ ...ctx, db: tx, inTransaction: true, afterCommit }));
+  for (const f of afterCommit) f();
+  return result;
+}
+
+/**
+ * Runs `f` once the caller's transaction has committed (at once outside one): a cache cleared
+ * before the commit could be filled again with the old rows by a concurrent reader.
+ */
+export function onCommit(ctx: ServiceContext, f: () => void): void {
+  if (ctx.afterCommit) ctx.afterCommit.push(f);
+  else f();
 }

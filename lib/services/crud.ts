@@ -1,17 +1,14 @@
-import { and, count, eq, getTableColumns, inArray, ne, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, inArray, ne, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { z } from "zod";
-import { rowMapper } from "@/db/bulk";
 import type { Executor } from "@/db/client";
-import { queryRows } from "@/db/prepared";
 import { authorize } from "@/lib/auth/permissions";
 import { AppError, NotFoundError, ValidationError, addFieldError, type FieldErrors } from "@/lib/errors";
 import { objectType, referenceFields, type ObjectType } from "@/lib/object-types";
-import { isoString } from "@/lib/util/iso-date";
 import { isRowId } from "@/lib/validation/fields";
 import { zodToFieldErrors } from "@/lib/validation/zod-errors";
 import { recordChanges, type ChangeInput } from "./changelog/record";
-import { withTransaction, type ServiceContext } from "./context";
+import { onCommit, withTransaction, type ServiceContext } from "./context";
 import { invalidateRefCache } from "./refs";
 import { TYPE_TABLES } from "./tables";
 import { buildOrderBy, buildWhere, clampLimit, type ListInput, type ListSpec, type Page } from "./list";
@@ -353,7 +350,7 @@ export function createCrudService<R extends BaseRecord, S extends WriteSchema>(d
     await def.afterWrite?.(ctx, id, input, current);
     const rec = await loadOne(ctx.db, id);
     if (!rec) throw new AppError("internal", `${label} ${id} vanished during the write`);
-    invalidateRefCache(def.table);
+    onCommit(ctx, () => invalidateRefCache(def.table));
     const change: ChangeInput = {
       action: current ? "update" : "create",
       objectType: def.objectType,
@@ -384,26 +381,11 @@ export function createCrudService<R extends BaseRecord, S extends WriteSchema>(d
       const where = buildWhere(def.list, input);
       const limit = clampLimit(input.limit);
       const offset = Math.max(0, Math.floor(input.offset ?? 0));
-      // One round trip for the page and the total: the count is an uncorrelated subquery that
-      // PostgreSQL runs once (a window count would sort every matching row instead of walking the
-      // index to the first page). Round trips, not query time, dominate a busy API here.
-      const cond = where ?? sql`true`;
-      const cols = sql.join(
-        Object.values(getTableColumns(def.table)).map((c) => sql.identifier(c.name)),
-        sql`, `,
-      );
-      const raw = await queryRows<Record<string, unknown>>(
-        ctx.db,
-        sql`select ${cols}, (select count(*) from ${def.table} where ${cond}) as "__total", pg_current_snapshot()::text as "__snapshot" from ${def.table} where ${cond} order by ${sql.join(buildOrderBy(def.list, input.ordering), sql`, `)} limit ${limit} offset ${offset}`,
-      );
-      const total = raw.length
-        ? Number(raw[0]!.__total)
-        : offset === 0
-          ? 0
-          : Number((await ctx.db.select({ n: count() }).from(def.table).where(where))[0]?.n ?? 0);
-      const map = rowMapper(def.table);
-      const snapshot = raw.length ? String(raw[0]!.__snapshot) : undefined;
-      return { count: total, limit, offset, results: await def.hydrate(ctx.db, raw.map(map)), snapshot };
+      const [rows, totals] = await Promise.all([
+        ctx.db.select().from(def.table).where(where).orderBy(...buildOrderBy(def.list, input.ordering)).limit(limit).offset(offset),
+        ctx.db.select({ n: count() }).from(def.table).where(where),
+      ]);
+      return { count: Number(totals[0]?.n ?? 0), limit, offset, results: await def.hydrate(ctx.db, rows) };
     },
 
     async get(ctx, id) {
@@ -449,7 +431,7 @@ export function createCrudService<R extends BaseRecord, S extends WriteSchema>(d
           await def.beforeDelete?.(tx, current);
           await clearReverseRefs(tx, def.referencedBy?.() ?? [], [id]);
           await tx.db.delete(def.table).where(eq(def.idColumn, id));
-          invalidateRefCache(def.table);
+          onCommit(tx, () => invalidateRefCache(def.table));
           await recordChanges(tx, [
             { action: "delete", objectType: def.objectType, objectId: id, repr: current.display, pre: def.snapshot(current), post: null },
           ]);
@@ -470,7 +452,7 @@ export function createCrudService<R extends BaseRecord, S extends WriteSchema>(d
           for (const rec of recs) await def.beforeDelete?.(tx, rec);
           await clearReverseRefs(tx, def.referencedBy?.() ?? [], recs.map((r) => r.id));
           await tx.db.delete(def.table).where(inArray(def.idColumn, recs.map((r) => r.id)));
-          invalidateRefCache(def.table);
+          onCommit(tx, () => invalidateRefCache(def.table));
           await recordChanges(
             tx,
             recs.map((rec) => ({
@@ -491,5 +473,5 @@ export function createCrudService<R extends BaseRecord, S extends WriteSchema>(d
 
 /** Timestamps as ISO strings in snapshots and API output. */
 export function iso(d: Date | null | undefined): string | null {
-  return d ? (isoString(d) ?? d.toISOString()) : null;
+  return d ? d.toISOString() : null;
 }

@@ -40,11 +40,6 @@ export interface Page<T> {
   limit: number;
   offset: number;
   results: T[];
-  /**
-   * The PostgreSQL snapshot the page was read under (pg_current_snapshot), when known: the same
-   * query under an equal snapshot sees exactly the same rows (lib/api/list-cache.ts relies on it).
-   */
-  snapshot?: string;
 }
 
 /**
